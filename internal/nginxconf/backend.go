@@ -1,0 +1,153 @@
+package nginxconf
+
+import (
+	"fmt"
+	"net"
+	"sort"
+	"strconv"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+)
+
+// backendResult is what an Ingress backend resolves to: an upstream, or a
+// status to answer with when the backend cannot be used.
+type backendResult struct {
+	upstream string
+	status   int
+}
+
+// backends resolves Ingress backends to upstreams. It indexes Services and
+// EndpointSlices once per Build and creates each upstream once.
+type backends struct {
+	services  map[string]*corev1.Service              // ns/name
+	slices    map[string][]*discoveryv1.EndpointSlice // ns/service
+	upstreams map[string]*Upstream
+}
+
+func newBackends(s Snapshot) *backends {
+	b := &backends{
+		services:  map[string]*corev1.Service{},
+		slices:    map[string][]*discoveryv1.EndpointSlice{},
+		upstreams: map[string]*Upstream{},
+	}
+	for _, svc := range s.Services {
+		b.services[svc.Namespace+"/"+svc.Name] = svc
+	}
+	for _, es := range s.EndpointSlices {
+		svc := es.Labels[discoveryv1.LabelServiceName]
+		if svc == "" {
+			continue
+		}
+		b.slices[es.Namespace+"/"+svc] = append(b.slices[es.Namespace+"/"+svc], es)
+	}
+	return b
+}
+
+// resolve turns a Service backend into an upstream. Problems are recorded
+// against obj at field; the caller degrades only this path (503).
+func (b *backends) resolve(ns string, be *networkingv1.IngressServiceBackend, obj ObjectRef, field string, ps *problems) backendResult {
+	fail := backendResult{status: 503}
+	if err := validateServiceName(be.Name); err != nil {
+		ps.add(obj, field+".name", ReasonInvalidField, "%v", err)
+		return fail
+	}
+	if be.Port.Name != "" {
+		if err := validatePortName(be.Port.Name); err != nil {
+			ps.add(obj, field+".port.name", ReasonInvalidField, "%v", err)
+			return fail
+		}
+	}
+	svc, ok := b.services[ns+"/"+be.Name]
+	if !ok {
+		ps.add(obj, field+".name", ReasonServiceNotFound, "Service %s/%s not found", ns, be.Name)
+		return fail
+	}
+	if svc.Spec.Type == corev1.ServiceTypeExternalName {
+		ps.add(obj, field+".name", ReasonServiceTypeRefused, "Service %s/%s is of type ExternalName, which Atrium does not proxy to", ns, be.Name)
+		return fail
+	}
+	var sp *corev1.ServicePort
+	for i := range svc.Spec.Ports {
+		p := &svc.Spec.Ports[i]
+		if (be.Port.Name != "" && p.Name == be.Port.Name) || (be.Port.Name == "" && p.Port == be.Port.Number) {
+			sp = p
+			break
+		}
+	}
+	if sp == nil {
+		want := be.Port.Name
+		if want == "" {
+			want = strconv.Itoa(int(be.Port.Number))
+		}
+		ps.add(obj, field+".port", ReasonServicePortNotFound, "Service %s/%s has no port %s", ns, be.Name, want)
+		return fail
+	}
+	name := fmt.Sprintf("%s_%s_%d", ns, be.Name, sp.Port)
+	if _, ok := b.upstreams[name]; !ok {
+		b.upstreams[name] = &Upstream{Name: name, Servers: b.endpoints(ns, be.Name, sp)}
+	}
+	if len(b.upstreams[name].Servers) == 0 {
+		// No ready endpoint: answer 503 instead of an empty upstream, which
+		// nginx would refuse to load.
+		return fail
+	}
+	return backendResult{upstream: name}
+}
+
+// endpoints lists the ready addresses of a Service port, as ip:port sorted.
+// The EndpointSlice port that carries the Service port's name holds the
+// resolved target port, which is how named target ports work.
+func (b *backends) endpoints(ns, svc string, sp *corev1.ServicePort) []string {
+	seen := map[string]bool{}
+	for _, es := range b.slices[ns+"/"+svc] {
+		if es.AddressType != discoveryv1.AddressTypeIPv4 && es.AddressType != discoveryv1.AddressTypeIPv6 {
+			continue
+		}
+		port := int32(-1)
+		for _, p := range es.Ports {
+			name := ""
+			if p.Name != nil {
+				name = *p.Name
+			}
+			if name == sp.Name && p.Port != nil {
+				port = *p.Port
+				break
+			}
+		}
+		if port <= 0 || port > 65535 {
+			continue
+		}
+		for _, ep := range es.Endpoints {
+			if ep.Conditions.Ready != nil && !*ep.Conditions.Ready {
+				continue
+			}
+			for _, a := range ep.Addresses {
+				ip := net.ParseIP(a)
+				if ip == nil {
+					continue // never render something that is not an IP
+				}
+				seen[net.JoinHostPort(ip.String(), strconv.Itoa(int(port)))] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for s := range seen {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// list returns the upstreams that have endpoints, sorted by name.
+func (b *backends) list() []Upstream {
+	out := make([]Upstream, 0, len(b.upstreams))
+	for _, u := range b.upstreams {
+		if len(u.Servers) > 0 {
+			out = append(out, *u)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}

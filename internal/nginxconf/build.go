@@ -1,0 +1,339 @@
+package nginxconf
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+)
+
+// Build turns a snapshot into the nginx model and the problems found on the
+// way. It is pure and deterministic: the same objects in any order give the
+// same model. An error means the Options themselves are unusable.
+func Build(s Snapshot, o Options) (*Config, []Problem, error) {
+	if err := o.validate(); err != nil {
+		return nil, nil, err
+	}
+	b := &builder{opts: o, be: newBackends(s), secrets: map[string]*corev1.Secret{}, servers: map[string]*serverBuild{}, files: map[string][]byte{}}
+	for _, sec := range s.Secrets {
+		b.secrets[sec.Namespace+"/"+sec.Name] = sec
+	}
+	ings := selectIngresses(s, o)
+	// Ordered processors, as in Contour's DAG builder: each step reads what
+	// the previous ones decided.
+	b.defaultCertificate()
+	for _, ing := range ings {
+		b.ingress(ing)
+	}
+	b.globalDefaultBackend()
+	cfg := b.config()
+	return cfg, b.ps.sorted(), nil
+}
+
+func (o Options) validate() error {
+	var errs []error
+	if o.HTTPPort <= 0 || o.HTTPPort > 65535 || o.HTTPSPort <= 0 || o.HTTPSPort > 65535 || o.StatusPort <= 0 || o.StatusPort > 65535 {
+		errs = append(errs, fmt.Errorf("ports must be within 1-65535 (http %d, https %d, status %d)", o.HTTPPort, o.HTTPSPort, o.StatusPort))
+	}
+	for _, p := range []string{o.Dir, o.PIDFile, o.ErrorLog, o.TempDir} {
+		if !filepath.IsAbs(p) || !safeConfigPath(p) {
+			errs = append(errs, fmt.Errorf("path %q must be absolute and plain", p))
+		}
+	}
+	if o.AccessLog != "" && (!filepath.IsAbs(o.AccessLog) || !safeConfigPath(o.AccessLog)) {
+		errs = append(errs, fmt.Errorf("access log %q must be an absolute plain path", o.AccessLog))
+	}
+	for _, a := range o.BindAddresses {
+		if !isIP(a) {
+			errs = append(errs, fmt.Errorf("bind address %q is not an IP address", a))
+		}
+	}
+	if o.WorkerProcesses != "" && o.WorkerProcesses != "auto" {
+		if n, err := strconv.Atoi(o.WorkerProcesses); err != nil || n < 1 || n > 1024 {
+			errs = append(errs, fmt.Errorf("worker processes %q must be auto or 1-1024", o.WorkerProcesses))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// selectIngresses returns our Ingresses, oldest first (then namespace/name),
+// the order in which conflicts are decided.
+func selectIngresses(s Snapshot, o Options) []*networkingv1.Ingress {
+	var out []*networkingv1.Ingress
+	for _, ing := range s.Ingresses {
+		if IsOurs(ing, s.IngressClasses, o) {
+			out = append(out, ing)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+			return a.CreationTimestamp.Before(&b.CreationTimestamp)
+		}
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		return a.Name < b.Name
+	})
+	return out
+}
+
+// builder holds the state of one Build.
+type builder struct {
+	opts    Options
+	be      *backends
+	secrets map[string]*corev1.Secret
+	ps      problems
+
+	servers     map[string]*serverBuild // by host; "" is the catch-all
+	defaultCert *certificate
+	// catchAllDefault is the oldest Ingress spec.defaultBackend, which
+	// answers what no rule matches on the catch-all server.
+	catchAllDefault *locationEntry
+	files           map[string][]byte
+}
+
+// serverBuild collects one host's locations before they are sorted.
+type serverBuild struct {
+	host      string
+	locations map[locationKey]*locationEntry
+	// fallback is the spec.defaultBackend of the oldest Ingress with rules
+	// for this host, used when no rule covers "/".
+	fallback *locationEntry
+	tls      *tlsEntry
+}
+
+type locationKey struct {
+	match MatchKind
+	path  string
+}
+
+// locationEntry is a candidate location and who asked for it. weak marks the
+// exact half of a Prefix path, which an Exact path of the same string beats.
+type locationEntry struct {
+	loc      Location
+	weak     bool
+	owner    ObjectRef
+	userPath string
+	pathType string
+}
+
+type tlsEntry struct {
+	owner  ObjectRef
+	field  string
+	secret string // namespace/name
+}
+
+func (b *builder) server(host string) *serverBuild {
+	sb, ok := b.servers[host]
+	if !ok {
+		sb = &serverBuild{host: host, locations: map[locationKey]*locationEntry{}}
+		b.servers[host] = sb
+	}
+	return sb
+}
+
+func ingressRef(ing *networkingv1.Ingress) ObjectRef {
+	return ObjectRef{Kind: "Ingress", Namespace: ing.Namespace, Name: ing.Name}
+}
+
+// ingress adds one Ingress's TLS entries, rules and default backend.
+func (b *builder) ingress(ing *networkingv1.Ingress) {
+	ref := ingressRef(ing)
+	if err := validateName("namespace", ing.Namespace); err != nil {
+		b.ps.add(ref, "metadata.namespace", ReasonInvalidField, "%v", err)
+		return
+	}
+	if err := validateName("Ingress", ing.Name); err != nil {
+		b.ps.add(ref, "metadata.name", ReasonInvalidField, "%v", err)
+		return
+	}
+	source := ing.Namespace + "/" + ing.Name
+
+	var defEntry *locationEntry
+	if db := ing.Spec.DefaultBackend; db != nil {
+		res := b.backend(ing.Namespace, db, ref, "spec.defaultBackend")
+		defEntry = &locationEntry{loc: Location{Match: MatchPrefix, Path: "/", Upstream: res.upstream, Status: res.status, Source: source}, owner: ref}
+		if b.catchAllDefault == nil {
+			b.catchAllDefault = defEntry
+		} else if len(ing.Spec.Rules) == 0 && b.catchAllDefault.loc != defEntry.loc {
+			b.ps.add(ref, "spec.defaultBackend", ReasonDefaultBackendConflict,
+				"the default backend for unmatched requests is already set by the older Ingress %s", b.catchAllDefault.owner.Namespace+"/"+b.catchAllDefault.owner.Name)
+		}
+	}
+
+	for i, t := range ing.Spec.TLS {
+		field := fmt.Sprintf("spec.tls[%d]", i)
+		if t.SecretName != "" {
+			if err := validateName("Secret", t.SecretName); err != nil {
+				b.ps.add(ref, field+".secretName", ReasonInvalidField, "%v", err)
+				continue
+			}
+		}
+		for j, h := range t.Hosts {
+			if err := validateHost(h); err != nil {
+				b.ps.add(ref, fmt.Sprintf("%s.hosts[%d]", field, j), ReasonInvalidField, "%v", err)
+				continue
+			}
+			sb := b.server(h)
+			if sb.tls == nil {
+				sb.tls = &tlsEntry{owner: ref, field: field + ".secretName", secret: ing.Namespace + "/" + t.SecretName}
+				if t.SecretName == "" {
+					sb.tls.secret = ""
+				}
+			}
+			if defEntry != nil && sb.fallback == nil {
+				sb.fallback = defEntry
+			}
+		}
+	}
+
+	for i, r := range ing.Spec.Rules {
+		field := fmt.Sprintf("spec.rules[%d]", i)
+		if err := validateHost(r.Host); err != nil {
+			b.ps.add(ref, field+".host", ReasonInvalidField, "%v", err)
+			continue
+		}
+		sb := b.server(r.Host)
+		if r.Host != "" && defEntry != nil && sb.fallback == nil {
+			sb.fallback = defEntry
+		}
+		if r.HTTP == nil {
+			continue
+		}
+		for j := range r.HTTP.Paths {
+			b.path(sb, ing, ref, source, fmt.Sprintf("%s.http.paths[%d]", field, j), &r.HTTP.Paths[j])
+		}
+	}
+}
+
+// path adds one HTTPIngressPath to its server, deciding conflicts.
+func (b *builder) path(sb *serverBuild, ing *networkingv1.Ingress, ref ObjectRef, source, field string, p *networkingv1.HTTPIngressPath) {
+	pt := networkingv1.PathTypeImplementationSpecific
+	if p.PathType != nil {
+		pt = *p.PathType
+	}
+	if pt != networkingv1.PathTypeExact && pt != networkingv1.PathTypePrefix && pt != networkingv1.PathTypeImplementationSpecific {
+		b.ps.add(ref, field+".pathType", ReasonInvalidField, "pathType %q is not Exact, Prefix or ImplementationSpecific", pt)
+		return
+	}
+	userPath := p.Path
+	if userPath == "" && pt != networkingv1.PathTypeExact {
+		userPath = "/" // an empty path is the whole host, as in ingress-nginx
+	}
+	if err := validatePath(userPath); err != nil {
+		b.ps.add(ref, field+".path", ReasonInvalidField, "%v", err)
+		return
+	}
+	res := b.backend(ing.Namespace, &p.Backend, ref, field+".backend")
+	loc := Location{Upstream: res.upstream, Status: res.status, Source: source}
+	entry := func(m MatchKind, path string, weak bool) *locationEntry {
+		l := loc
+		l.Match, l.Path = m, path
+		return &locationEntry{loc: l, weak: weak, owner: ref, userPath: userPath, pathType: string(pt)}
+	}
+	if pt == networkingv1.PathTypeExact {
+		b.addLocation(sb, entry(MatchExact, userPath, false), field)
+		return
+	}
+	// Prefix (and ImplementationSpecific, treated as Prefix) matches by path
+	// element, ignoring a trailing slash: /foo serves /foo and /foo/...,
+	// never /foobar. nginx's prefix locations match by string, so /foo
+	// becomes an exact /foo plus a prefix /foo/. Having the exact location
+	// also stops nginx from answering /foo with a 301 to /foo/.
+	trimmed := strings.TrimRight(userPath, "/")
+	if trimmed == "" {
+		b.addLocation(sb, entry(MatchPrefix, "/", false), field)
+		return
+	}
+	b.addLocation(sb, entry(MatchExact, trimmed, true), field)
+	b.addLocation(sb, entry(MatchPrefix, trimmed+"/", false), field)
+}
+
+func (b *builder) addLocation(sb *serverBuild, e *locationEntry, field string) {
+	key := locationKey{e.loc.Match, e.loc.Path}
+	cur, ok := sb.locations[key]
+	switch {
+	case !ok || (cur.weak && !e.weak):
+		// Exact beats Prefix when both name the same path.
+		sb.locations[key] = e
+	case e.weak && !cur.weak:
+		// keep the Exact path
+	case cur.loc.Upstream != e.loc.Upstream || cur.loc.Status != e.loc.Status:
+		host := sb.host
+		if host == "" {
+			host = "*"
+		}
+		b.ps.add(e.owner, field+".path", ReasonPathConflict,
+			"path %q (%s) on host %q is already served by the older Ingress %s; this path is ignored",
+			e.userPath, e.pathType, host, cur.owner.Namespace+"/"+cur.owner.Name)
+	}
+}
+
+// backend resolves an IngressBackend; Resource backends are not supported.
+func (b *builder) backend(ns string, be *networkingv1.IngressBackend, ref ObjectRef, field string) backendResult {
+	if be.Resource != nil || be.Service == nil {
+		b.ps.add(ref, field, ReasonInvalidField, "only Service backends are supported")
+		return backendResult{status: 503}
+	}
+	return b.be.resolve(ns, be.Service, ref, field+".service", &b.ps)
+}
+
+// defaultCertificate picks the certificate served where no Ingress
+// certificate applies: --default-ssl-certificate if usable, else the
+// generated fallback.
+func (b *builder) defaultCertificate() {
+	if n := b.opts.DefaultCertificate; n.Name != "" {
+		ref := ObjectRef{Kind: "Secret", Namespace: n.Namespace, Name: n.Name}
+		if sec, ok := b.secrets[n.String()]; !ok {
+			b.ps.add(ref, "--default-ssl-certificate", ReasonSecretNotFound, "default certificate Secret %s not found; serving the generated certificate", n)
+		} else if c, err := certificateFromSecret(sec); err != nil {
+			b.ps.add(ref, "--default-ssl-certificate", ReasonInvalidCertificate, "%v; serving the generated certificate", err)
+		} else {
+			b.defaultCert = c
+			return
+		}
+	}
+	c, err := parseCertificate(b.opts.FallbackCertificate, b.opts.FallbackKey)
+	if err != nil {
+		// Without any certificate the HTTPS listener cannot start; Render
+		// leaves it out rather than failing every other server.
+		return
+	}
+	b.defaultCert = c
+}
+
+// globalDefaultBackend resolves --default-backend-service for the catch-all
+// and for hosts with no rule for "/" and no Ingress default backend.
+func (b *builder) globalDefaultBackend() {
+	if b.catchAllDefault != nil {
+		b.server("").fallback = b.catchAllDefault
+	}
+	n := b.opts.DefaultBackend
+	loc := Location{Match: MatchPrefix, Path: "/", Status: 404, Source: "built-in default backend"}
+	if n.Name != "" {
+		ref := ObjectRef{Kind: "Service", Namespace: n.Namespace, Name: n.Name}
+		if err := validateName("namespace", n.Namespace); err != nil {
+			b.ps.add(ref, "--default-backend-service", ReasonInvalidField, "%v", err)
+		} else {
+			svc, ok := b.be.services[n.String()]
+			port := networkingv1.ServiceBackendPort{}
+			if ok && len(svc.Spec.Ports) > 0 {
+				port.Number = svc.Spec.Ports[0].Port
+			}
+			res := b.be.resolve(n.Namespace, &networkingv1.IngressServiceBackend{Name: n.Name, Port: port}, ref, "--default-backend-service", &b.ps)
+			loc = Location{Match: MatchPrefix, Path: "/", Upstream: res.upstream, Status: res.status, Source: "--default-backend-service " + n.String()}
+		}
+	}
+	b.server("") // the catch-all always exists
+	for _, sb := range b.servers {
+		if sb.fallback == nil {
+			sb.fallback = &locationEntry{loc: loc}
+		}
+	}
+}

@@ -1,0 +1,147 @@
+package nginxconf
+
+import (
+	"net"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// config assembles the model from what the processors decided.
+func (b *builder) config() *Config {
+	o := b.opts
+	cfg := &Config{
+		WorkerProcesses:       o.WorkerProcesses,
+		WorkerShutdownTimeout: o.WorkerShutdownTimeoutSeconds,
+		PIDFile:               o.PIDFile,
+		ErrorLog:              o.ErrorLog,
+		TempDir:               o.TempDir,
+		AccessLog:             o.AccessLog,
+		StatusListen:          net.JoinHostPort("127.0.0.1", strconv.Itoa(o.StatusPort)),
+	}
+	if cfg.WorkerProcesses == "" {
+		cfg.WorkerProcesses = "auto"
+	}
+	if cfg.WorkerShutdownTimeout <= 0 {
+		cfg.WorkerShutdownTimeout = 240
+	}
+	cfg.HTTPListen = listens(o.BindAddresses, o.HTTPPort)
+	if b.defaultCert != nil {
+		cfg.HTTPSListen = listens(o.BindAddresses, o.HTTPSPort)
+	}
+	redirectPort := ""
+	if o.HTTPSPort != 443 {
+		redirectPort = strconv.Itoa(o.HTTPSPort)
+	}
+
+	hosts := make([]string, 0, len(b.servers))
+	for h := range b.servers {
+		hosts = append(hosts, h)
+	}
+	sort.Strings(hosts) // "" (the catch-all) sorts first
+	for _, h := range hosts {
+		sb := b.servers[h]
+		srv := Server{Host: h, ServerName: serverName(h), Default: h == "", Wildcard: strings.HasPrefix(h, "*."), RedirectPort: redirectPort}
+		if b.defaultCert != nil {
+			srv.CertFile = b.certFile(b.defaultCert)
+			if c := b.hostCertificate(sb); c != nil {
+				srv.CertFile = b.certFile(c)
+			}
+			srv.RedirectHTTPS = sb.tls != nil
+		}
+		haveRoot := false
+		for k, e := range sb.locations {
+			srv.Locations = append(srv.Locations, e.loc)
+			if k.match == MatchPrefix && k.path == "/" {
+				haveRoot = true
+			}
+		}
+		if !haveRoot {
+			srv.Locations = append(srv.Locations, sb.fallback.loc)
+		}
+		sort.Slice(srv.Locations, func(i, j int) bool {
+			a, b := srv.Locations[i], srv.Locations[j]
+			if a.Path != b.Path {
+				return a.Path < b.Path
+			}
+			return a.Match < b.Match
+		})
+		cfg.Servers = append(cfg.Servers, srv)
+	}
+	cfg.Upstreams = b.be.list()
+	for p, d := range b.files {
+		cfg.Files = append(cfg.Files, File{Path: p, Data: d})
+	}
+	sort.Slice(cfg.Files, func(i, j int) bool { return cfg.Files[i].Path < cfg.Files[j].Path })
+	return cfg
+}
+
+// hostCertificate returns the certificate an Ingress names for this host,
+// or nil (with a Problem) when it is missing, unusable or does not cover it.
+func (b *builder) hostCertificate(sb *serverBuild) *certificate {
+	t := sb.tls
+	if t == nil {
+		return nil
+	}
+	if t.secret == "" {
+		return nil // no secretName: the default certificate, as the spec allows
+	}
+	sec, ok := b.secrets[t.secret]
+	if !ok {
+		b.ps.add(t.owner, t.field, ReasonSecretNotFound, "TLS Secret %s not found; serving the default certificate for host %q", t.secret, sb.host)
+		return nil
+	}
+	c, err := certificateFromSecret(sec)
+	if err != nil {
+		b.ps.add(t.owner, t.field, ReasonInvalidCertificate, "%v; serving the default certificate for host %q", err, sb.host)
+		return nil
+	}
+	if !c.covers(sb.host) {
+		b.ps.add(t.owner, t.field, ReasonCertificateHostMismatch, "the certificate in Secret %s does not cover host %q; serving the default certificate", t.secret, sb.host)
+		return nil
+	}
+	return c
+}
+
+// certFile records a certificate file and returns its absolute path.
+func (b *builder) certFile(c *certificate) string {
+	b.files[c.file] = c.pem
+	return filepath.Join(b.opts.Dir, c.file)
+}
+
+// serverName is nginx's server_name for an Ingress host. nginx's own
+// "*.foo.com" matches any number of labels; the Ingress spec says exactly
+// one, so wildcards become an anchored regex.
+func serverName(host string) string {
+	switch {
+	case host == "":
+		return "_"
+	case strings.HasPrefix(host, "*."):
+		return `~^[^.]+\.` + regexp.QuoteMeta(host[2:]) + `$`
+	default:
+		return host
+	}
+}
+
+func listens(addrs []string, port int) []string {
+	p := strconv.Itoa(port)
+	if len(addrs) == 0 {
+		return []string{p}
+	}
+	out := make([]string, 0, len(addrs))
+	for _, a := range addrs {
+		out = append(out, net.JoinHostPort(a, p))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func isIP(s string) bool { return net.ParseIP(s) != nil }
+
+// safeConfigPath allows the characters a path from our own flags may use in
+// nginx.conf: no quotes, spaces, ';', '{', '}', '$' or control characters.
+var safePathRe = regexp.MustCompile(`^[A-Za-z0-9/._+-]+$`)
+
+func safeConfigPath(p string) bool { return safePathRe.MatchString(p) && !strings.Contains(p, "..") }

@@ -1,0 +1,75 @@
+package nginxconf
+
+// Config is the typed model of one nginx.conf. Every string in it has been
+// validated by Build; the template only prints.
+type Config struct {
+	WorkerProcesses       string
+	WorkerShutdownTimeout int
+	PIDFile               string
+	ErrorLog              string
+	TempDir               string
+	AccessLog             string
+	StatusListen          string
+
+	HTTPListen  []string
+	HTTPSListen []string
+
+	// Servers are sorted by name; the catch-all server comes first.
+	Servers   []Server
+	Upstreams []Upstream
+	// Files are the certificate files the config refers to, by path relative to Dir.
+	Files []File
+}
+
+// File is a file nginx needs next to its config (certificates with keys).
+type File struct {
+	Path string // relative to Options.Dir
+	Data []byte
+}
+
+// Server is one nginx server block: one host, or the catch-all.
+type Server struct {
+	// Host is the Ingress host ("" for the catch-all, "*.foo.com" for a wildcard).
+	Host string
+	// ServerName is what nginx matches: the host, a one-label regex for a
+	// wildcard, or "_" for the catch-all.
+	ServerName string
+	Default    bool
+	// Wildcard marks a ServerName that is a regex.
+	Wildcard bool
+	// CertFile is the absolute path of the PEM (certificate and key) served by SNI.
+	CertFile string
+	// RedirectHTTPS answers plain HTTP with a 308 to HTTPS.
+	RedirectHTTPS bool
+	// RedirectPort is the HTTPS port put in redirects ("" for 443).
+	RedirectPort string
+	Locations    []Location
+}
+
+// MatchKind is how a location matches the request path.
+type MatchKind int
+
+const (
+	// MatchExact is nginx's `location = /p`.
+	MatchExact MatchKind = iota
+	// MatchPrefix is nginx's `location /p`: a plain string prefix.
+	MatchPrefix
+)
+
+// Location is one nginx location with its already-decided backend.
+type Location struct {
+	Match MatchKind
+	Path  string
+	// Upstream names the upstream to proxy to; empty means answer Status.
+	Upstream string
+	// Status is returned when there is no upstream (404 no route, 503 broken backend).
+	Status int
+	// Source says which Ingress (namespace/name) put it here; rendered as a comment.
+	Source string
+}
+
+// Upstream is a load-balanced group of endpoints of one Service port.
+type Upstream struct {
+	Name    string
+	Servers []string // "ip:port", sorted
+}

@@ -1,0 +1,66 @@
+package nginxconf
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"text/template"
+
+	"github.com/atrium-ingress/atrium/templates"
+)
+
+// hashPlaceholder stands in for the config hash while the hash is computed.
+// No validated value can contain '@', so it cannot be forged by input.
+const hashPlaceholder = "@@ATRIUM_CONFIG_HASH@@"
+
+var confTemplate = template.Must(template.New("nginx.conf").
+	Option("missingkey=error").
+	Funcs(template.FuncMap{"q": quote, "qre": quoteRegex}).
+	Parse(templates.NginxConf))
+
+// renderData is the template's input: the model plus its hash.
+type renderData struct {
+	*Config
+	Hash string
+}
+
+// Render prints the model as nginx.conf and returns the bytes and their
+// hash. nginx serves the hash on the status port so the controller can tell
+// when a reload has taken effect.
+func Render(cfg *Config) ([]byte, string, error) {
+	var buf bytes.Buffer
+	if err := confTemplate.Execute(&buf, renderData{Config: cfg, Hash: hashPlaceholder}); err != nil {
+		return nil, "", fmt.Errorf("render nginx.conf: %w", err)
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	hash := hex.EncodeToString(sum[:8])
+	return bytes.Replace(buf.Bytes(), []byte(hashPlaceholder), []byte(hash), 1), hash, nil
+}
+
+// quote renders a value as one double-quoted nginx argument. Build has
+// validated every value already; quote refuses (failing the render) anything
+// that could still end the argument or start a variable, as a second line
+// of defence.
+func quote(s string) (string, error) {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r > 0x7e || r == '"' || r == '\\' || r == '$' || r == ';' || r == '{' || r == '}' {
+			return "", fmt.Errorf("refusing to render %q: character %q is not allowed in nginx.conf", s, r)
+		}
+	}
+	return `"` + s + `"`, nil
+}
+
+// regexChars are the characters of the regexes Build writes (one-label
+// wildcard server names): no quote, whitespace, ';', '{' or '}'.
+var regexChars = regexp.MustCompile(`^~[A-Za-z0-9.^$\\\[\]+-]+$`)
+
+// quoteRegex renders a regex built by Build as one double-quoted argument.
+// nginx keeps a backslash that does not precede a quote or backslash.
+func quoteRegex(s string) (string, error) {
+	if !regexChars.MatchString(s) {
+		return "", fmt.Errorf("refusing to render regex %q: only Build's own server-name regexes are allowed", s)
+	}
+	return `"` + s + `"`, nil
+}

@@ -1,0 +1,62 @@
+// Package nginxconf is Atrium's pure core: it turns a snapshot of Kubernetes
+// objects into a typed model (Build) and the model into nginx.conf bytes
+// (Render). It never talks to a cluster, runs a process or writes a file, so
+// the same code serves the controller, `controller render` and the tests.
+package nginxconf
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// Snapshot is every object the core reads. Order does not matter: Build sorts.
+type Snapshot struct {
+	Ingresses      []*networkingv1.Ingress
+	IngressClasses []*networkingv1.IngressClass
+	Services       []*corev1.Service
+	EndpointSlices []*discoveryv1.EndpointSlice
+	Secrets        []*corev1.Secret
+}
+
+// Options are the controller's settings that shape the configuration.
+type Options struct {
+	// IngressClass is the legacy kubernetes.io/ingress.class annotation value we serve.
+	IngressClass string
+	// ControllerClass is the spec.controller value of IngressClasses we serve.
+	ControllerClass string
+	// WatchWithoutClass serves Ingresses that name no class at all.
+	WatchWithoutClass bool
+	// DefaultBackend is the Service for unknown hosts and unmatched paths;
+	// the zero value means the built-in 404.
+	DefaultBackend types.NamespacedName
+	// DefaultCertificate names a kubernetes.io/tls Secret used where no
+	// Ingress certificate applies; the zero value means FallbackCertificate.
+	DefaultCertificate types.NamespacedName
+	// FallbackCertificate and FallbackKey are a PEM pair (generated at
+	// start) used when DefaultCertificate is unset or unusable.
+	FallbackCertificate []byte
+	FallbackKey         []byte
+
+	// BindAddresses are the addresses nginx listens on; empty means all.
+	BindAddresses []string
+	HTTPPort      int
+	HTTPSPort     int
+	// StatusPort is nginx's loopback-only port for the controller (config hash, stub status).
+	StatusPort int
+
+	// Dir is nginx's runtime directory; certificate files live below it.
+	Dir string
+	// PIDFile, ErrorLog and TempDir are the process paths nginx is told to use.
+	PIDFile  string
+	ErrorLog string
+	TempDir  string
+	// AccessLog is the access log path; empty turns access logging off.
+	AccessLog string
+
+	// WorkerProcesses is nginx's worker_processes ("auto" when empty).
+	WorkerProcesses string
+	// WorkerShutdownTimeoutSeconds bounds how long old workers drain after a reload or on shutdown.
+	WorkerShutdownTimeoutSeconds int
+}

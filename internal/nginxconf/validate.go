@@ -1,0 +1,96 @@
+package nginxconf
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Every user-supplied string is checked against an allow-list here before it
+// can reach the model; the template's quoting is a second line of defence.
+
+var (
+	dnsLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	portName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$`)
+	// pathChars is the set a Prefix or Exact path may use: RFC 3986 path
+	// characters less those that mean something to nginx's config grammar or
+	// variables (quotes, ';', '{', '}', '$', '\', '#', whitespace) and '%'
+	// (nginx matches the decoded URI, so an encoded path could never match).
+	pathChars = regexp.MustCompile(`^/[A-Za-z0-9/._~!&()*+,=:@-]*$`)
+)
+
+// validateHost checks an Ingress host: a lower-case DNS name, optionally
+// starting with "*." for a one-label wildcard. IP addresses are not allowed.
+func validateHost(h string) error {
+	if h == "" {
+		return nil
+	}
+	if len(h) > 253 {
+		return fmt.Errorf("host %.40q... is longer than 253 characters", h)
+	}
+	labels := strings.Split(h, ".")
+	for i, l := range labels {
+		if i == 0 && l == "*" && len(labels) > 2 {
+			continue
+		}
+		if !dnsLabel.MatchString(l) {
+			return fmt.Errorf("host %q is not a lower-case DNS name (optionally starting with \"*.\")", h)
+		}
+	}
+	if len(labels) < 2 && labels[0] == "*" {
+		return fmt.Errorf("host %q: a wildcard needs at least two more labels", h)
+	}
+	return nil
+}
+
+// validatePath checks an Exact or Prefix path.
+func validatePath(p string) error {
+	if p == "" || p[0] != '/' {
+		return fmt.Errorf("path %q must start with /", p)
+	}
+	if len(p) > 2048 {
+		return fmt.Errorf("path is longer than 2048 characters")
+	}
+	if !pathChars.MatchString(p) {
+		return fmt.Errorf("path %q has characters outside A-Z a-z 0-9 / . _ ~ ! & ( ) * + , = : @ -", p)
+	}
+	if strings.Contains(p, "//") {
+		return fmt.Errorf("path %q has an empty segment (//), which nginx merges away", p)
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "." || seg == ".." {
+			return fmt.Errorf("path %q has a dot segment, which nginx normalizes away", p)
+		}
+	}
+	return nil
+}
+
+// validateName checks a namespace, Service or Secret name (DNS label; Secret
+// names may be DNS subdomains).
+func validateName(kind, n string) error {
+	if len(n) > 253 {
+		return fmt.Errorf("%s name is longer than 253 characters", kind)
+	}
+	for _, l := range strings.Split(n, ".") {
+		if !dnsLabel.MatchString(l) {
+			return fmt.Errorf("%s name %q is not a lower-case DNS name", kind, n)
+		}
+	}
+	return nil
+}
+
+// validateServiceName checks a Service name, which must be a DNS label.
+func validateServiceName(n string) error {
+	if !dnsLabel.MatchString(n) {
+		return fmt.Errorf("service name %q is not a lower-case DNS label", n)
+	}
+	return nil
+}
+
+// validatePortName checks a named service port (IANA service name).
+func validatePortName(n string) error {
+	if !portName.MatchString(n) {
+		return fmt.Errorf("port name %q is not a lower-case IANA service name", n)
+	}
+	return nil
+}

@@ -1,0 +1,11 @@
+// Package templates embeds the nginx.conf template. The template only prints
+// typed, already-validated values from nginxconf.Config; every decision is
+// made in Go (internal/nginxconf), which keeps its FuncMap to quoting alone.
+package templates
+
+import _ "embed"
+
+// NginxConf is the text/template for the whole nginx.conf.
+//
+//go:embed nginx.conf.tmpl
+var NginxConf string
