@@ -23,7 +23,7 @@ func Build(s Snapshot, o Options) (*Config, []Problem, error) {
 	for _, sec := range s.Secrets {
 		b.secrets[sec.Namespace+"/"+sec.Name] = sec
 	}
-	ings := selectIngresses(s, o)
+	ings := SelectIngresses(s, o)
 	// Ordered processors, as in Contour's DAG builder: each step reads what
 	// the previous ones decided.
 	b.defaultCertificate()
@@ -61,9 +61,9 @@ func (o Options) validate() error {
 	return errors.Join(errs...)
 }
 
-// selectIngresses returns our Ingresses, oldest first (then namespace/name),
+// SelectIngresses returns the Ingresses this controller serves, oldest first (then namespace/name),
 // the order in which conflicts are decided.
-func selectIngresses(s Snapshot, o Options) []*networkingv1.Ingress {
+func SelectIngresses(s Snapshot, o Options) []*networkingv1.Ingress {
 	var out []*networkingv1.Ingress
 	for _, ing := range s.Ingresses {
 		if IsOurs(ing, s.IngressClasses, o) {
@@ -92,8 +92,8 @@ type builder struct {
 
 	servers     map[string]*serverBuild // by host; "" is the catch-all
 	defaultCert *certificate
-	// catchAllDefault is the oldest Ingress spec.defaultBackend, which
-	// answers what no rule matches on the catch-all server.
+	// catchAllDefault is the spec.defaultBackend of the oldest Ingress
+	// without rules, which answers unknown hosts.
 	catchAllDefault *locationEntry
 	files           map[string][]byte
 }
@@ -159,9 +159,13 @@ func (b *builder) ingress(ing *networkingv1.Ingress) {
 	if db := ing.Spec.DefaultBackend; db != nil {
 		res := b.backend(ing.Namespace, db, ref, "spec.defaultBackend")
 		defEntry = &locationEntry{loc: Location{Match: MatchPrefix, Path: "/", Upstream: res.upstream, Status: res.status, Source: source}, owner: ref}
-		if b.catchAllDefault == nil {
+		// Only an Ingress without rules speaks for every host (as in
+		// Contour); with rules, its default backend serves its own hosts.
+		switch {
+		case len(ing.Spec.Rules) > 0:
+		case b.catchAllDefault == nil:
 			b.catchAllDefault = defEntry
-		} else if len(ing.Spec.Rules) == 0 && b.catchAllDefault.loc != defEntry.loc {
+		case b.catchAllDefault.loc != defEntry.loc:
 			b.ps.add(ref, "spec.defaultBackend", ReasonDefaultBackendConflict,
 				"the default backend for unmatched requests is already set by the older Ingress %s", b.catchAllDefault.owner.Namespace+"/"+b.catchAllDefault.owner.Name)
 		}

@@ -61,6 +61,7 @@ func (b *builder) config() *Config {
 		if !haveRoot {
 			srv.Locations = append(srv.Locations, sb.fallback.loc)
 		}
+		srv.Locations = append(srv.Locations, noAutoRedirect(srv.Locations)...)
 		sort.Slice(srv.Locations, func(i, j int) bool {
 			a, b := srv.Locations[i], srv.Locations[j]
 			if a.Path != b.Path {
@@ -145,3 +146,42 @@ func isIP(s string) bool { return net.ParseIP(s) != nil }
 var safePathRe = regexp.MustCompile(`^[A-Za-z0-9/._+-]+$`)
 
 func safeConfigPath(p string) bool { return safePathRe.MatchString(p) && !strings.Contains(p, "..") }
+
+// noAutoRedirect returns the exact locations needed to keep nginx from
+// answering 301: nginx redirects "/foo" to "/foo/" when a location named
+// "/foo/" exists and no "= /foo" does, even if a shorter prefix ("/")
+// should answer. For each such name it adds "= /foo" with the backend that
+// the Ingress rules give "/foo": the longest prefix location matching it.
+func noAutoRedirect(locs []Location) []Location {
+	exact := map[string]bool{}
+	for _, l := range locs {
+		if l.Match == MatchExact {
+			exact[l.Path] = true
+		}
+	}
+	var add []Location
+	for _, l := range locs {
+		if l.Path == "/" || !strings.HasSuffix(l.Path, "/") {
+			continue
+		}
+		bare := strings.TrimSuffix(l.Path, "/")
+		if exact[bare] {
+			continue
+		}
+		var best *Location
+		for i := range locs {
+			c := &locs[i]
+			if c.Match == MatchPrefix && strings.HasPrefix(bare, c.Path) && (best == nil || len(c.Path) > len(best.Path)) {
+				best = c
+			}
+		}
+		if best == nil {
+			continue // a server always has "/", so this does not happen
+		}
+		e := *best
+		e.Match, e.Path = MatchExact, bare
+		add = append(add, e)
+		exact[bare] = true
+	}
+	return add
+}

@@ -1,0 +1,50 @@
+# Atrium's entry points. `make run` and `make test` install what they need
+# (hack/setup.sh: Debian's nginx and modules, the control-plane binaries).
+SHELL := /bin/bash
+GO ?= go
+BIN := $(CURDIR)/bin
+# The e2e and cluster tests start real processes and network namespaces;
+# keep their parallelism modest on 2-core machines.
+TEST_FLAGS ?= -count=1 -timeout 30m
+
+.PHONY: all build tools setup run test unit e2e lint bench clean check-root
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/controller ./cmd/controller
+	$(GO) build -o $(BIN)/echoserver ./test/echoserver
+	$(GO) build -o $(BIN)/atrium-dev ./cmd/atrium-dev
+
+tools:
+	bash hack/build-tools.sh
+
+setup: check-root
+	bash hack/setup.sh
+
+check-root:
+	@if [[ $$(id -u) -ne 0 ]]; then echo "Atrium's demo and tests need root (apt-get, network namespaces for emulated pods): run as root, e.g. sudo make $(MAKECMDGOALS)" >&2; exit 1; fi
+
+# The local demo: control plane, emulated pods, sample Ingresses, controller, nginx.
+run: setup build
+	$(GO) run ./hack/demo
+
+# Unit, golden and e2e tests against the local control plane and a real nginx.
+test: setup build lint
+	$(GO) test $(TEST_FLAGS) ./...
+
+unit:
+	$(GO) test -count=1 ./internal/...
+
+e2e: setup build
+	$(GO) test $(TEST_FLAGS) -v ./test/e2e/...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [[ -n "$$out" ]]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+bench: setup build
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/nginxconf/
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/atrium-ingress/atrium/internal/nginxconf"
+	"github.com/atrium-ingress/atrium/internal/reconcile"
+)
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// runRender prints what the controller would write for a folder of YAML:
+// nginx.conf on stdout, then the problems (and skipped kinds) on stderr.
+// It uses the controller's own flags, so class selection and defaults match.
+func runRender(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("render", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var files stringList
+	fs.Var(&files, "f", "YAML/JSON file or folder (recursive) of Kubernetes objects; repeatable.")
+	failOnProblems := fs.Bool("fail-on-problems", false, "Exit with status 2 when any object has a problem.")
+	quiet := fs.Bool("problems-only", false, "Print only the problems, not nginx.conf.")
+	var o reconcile.Options
+	o.RegisterFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("render needs -f FILE_OR_DIR")
+	}
+	snap, notes, err := nginxconf.LoadFiles(files...)
+	if err != nil {
+		return err
+	}
+	dir, err := filepath.Abs(o.NginxDir)
+	if err != nil {
+		return err
+	}
+	core, err := reconcile.CoreOptions(o, dir, time.Now())
+	if err != nil {
+		return err
+	}
+	cfg, probs, err := nginxconf.Build(snap, core)
+	if err != nil {
+		return err
+	}
+	conf, _, err := nginxconf.Render(cfg)
+	if err != nil {
+		return err
+	}
+	if !*quiet {
+		if _, err := stdout.Write(conf); err != nil {
+			return err
+		}
+	}
+	for _, n := range notes {
+		fmt.Fprintln(stderr, "note:", n)
+	}
+	served := nginxconf.SelectIngresses(snap, core)
+	fmt.Fprintf(stderr, "%d of %d Ingresses served (class %q / controller %q); %d problems\n",
+		len(served), len(snap.Ingresses), o.IngressClass, o.ControllerClass, len(probs))
+	for _, p := range probs {
+		fmt.Fprintf(stderr, "problem: %s\n", p)
+	}
+	if *failOnProblems && len(probs) > 0 {
+		return exitError(2)
+	}
+	return nil
+}

@@ -1,0 +1,217 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/atrium-ingress/atrium/internal/nginx"
+	"github.com/atrium-ingress/atrium/internal/nginxconf"
+)
+
+// Run runs the controller until ctx ends, then shuts nginx down gracefully.
+func Run(ctx context.Context, o Options, log *slog.Logger) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	restCfg, err := restConfig(o.Kubeconfig)
+	if err != nil {
+		return err
+	}
+	dir, err := filepath.Abs(o.NginxDir)
+	if err != nil {
+		return err
+	}
+	sup, err := nginx.New(nginx.Options{
+		Binary:    o.NginxBinary,
+		Dir:       dir,
+		StatusURL: "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(o.StatusPort)) + "/atrium/config-hash",
+		Logger:    log.With("component", "nginx"),
+	})
+	if err != nil {
+		return err
+	}
+	core, err := CoreOptions(o, dir, time.Now())
+	if err != nil {
+		return err
+	}
+
+	mgr, err := manager.New(restCfg, manager.Options{
+		Scheme:                 scheme(),
+		Cache:                  cacheOptions(o, core),
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+	})
+	if err != nil {
+		return fmt.Errorf("create manager: %w", err)
+	}
+	m := newMetrics(func() float64 { return float64(sup.Restarts()) })
+	s := &syncer{
+		reader:   mgr.GetCache(),
+		core:     core,
+		nginx:    sup,
+		rel:      newRelevance(),
+		metrics:  m,
+		reporter: newReporter(mgr.GetEventRecorder("atrium-ingress-controller")),
+		log:      log.With("component", "sync"),
+		holdOff:  o.SyncHoldOff,
+		maxDelay: o.SyncMaxDelay,
+		dirty:    make(chan struct{}, 1),
+	}
+	if err := watch(ctx, mgr.GetCache(), s.rel, s.trigger); err != nil {
+		return err
+	}
+	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		if !mgr.GetCache().WaitForCacheSync(ctx) {
+			return errors.New("cache did not sync")
+		}
+		s.trigger("start")
+		return s.run(ctx)
+	})); err != nil {
+		return err
+	}
+
+	var stopping atomic.Bool
+	health := healthServer(o, m, func() bool { return !stopping.Load() && sup.Ready() })
+	go func() {
+		if err := health.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("healthz/metrics server failed", "err", err)
+		}
+	}()
+	supCtx, stopSup := context.WithCancel(context.Background())
+	defer stopSup()
+	go func() { _ = sup.Run(supCtx) }()
+
+	log.Info("starting", "ingressClass", o.IngressClass, "controllerClass", o.ControllerClass, "httpPort", o.HTTPPort, "httpsPort", o.HTTPSPort)
+	runErr := mgr.Start(ctx)
+
+	// Shutdown: report unhealthy first, so load balancers stop sending new
+	// connections, then let nginx drain in-flight requests and quit.
+	stopping.Store(true)
+	stopSup()
+	sdCtx, cancel := context.WithTimeout(context.Background(), o.ShutdownGracePeriod+5*time.Second)
+	defer cancel()
+	if err := sup.Shutdown(sdCtx); err != nil {
+		log.Error("nginx shutdown", "err", err)
+	}
+	_ = health.Shutdown(sdCtx)
+	return runErr
+}
+
+func restConfig(kubeconfig string) (*rest.Config, error) {
+	if kubeconfig == "" {
+		c, err := rest.InClusterConfig()
+		if err != nil {
+			return nil, fmt.Errorf("no --kubeconfig and not in a cluster: %w", err)
+		}
+		return c, nil
+	}
+	return clientcmd.BuildConfigFromFlags("", kubeconfig)
+}
+
+func scheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	_ = corev1.AddToScheme(s)
+	_ = discoveryv1.AddToScheme(s)
+	_ = networkingv1.AddToScheme(s)
+	return s
+}
+
+// cacheOptions keeps the informers to what the core reads. Secrets are
+// limited to kubernetes.io/tls by a field selector, so the cache never holds
+// the cluster's other Secrets.
+func cacheOptions(o Options, core nginxconf.Options) cache.Options {
+	opts := cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&corev1.Secret{}: {Field: fields.OneTermEqualSelector("type", string(corev1.SecretTypeTLS))},
+	}}
+	if o.WatchNamespace != "" {
+		nss := map[string]cache.Config{o.WatchNamespace: {}}
+		// The flags may name objects outside the watched namespace.
+		for _, ns := range []string{core.DefaultBackend.Namespace, core.DefaultCertificate.Namespace} {
+			if ns != "" {
+				nss[ns] = cache.Config{}
+			}
+		}
+		opts.DefaultNamespaces = nss
+		opts.ByObject[&networkingv1.Ingress{}] = cache.ByObject{Namespaces: map[string]cache.Config{o.WatchNamespace: {}}}
+	}
+	return opts
+}
+
+// CoreOptions maps flags to the pure core's options, with a freshly
+// generated fallback certificate. dir is nginx's absolute runtime directory.
+func CoreOptions(o Options, dir string, now time.Time) (nginxconf.Options, error) {
+	if err := o.Validate(); err != nil {
+		return nginxconf.Options{}, err
+	}
+	p := nginx.Options{Dir: dir}.Paths()
+	crt, key, err := selfSigned(now)
+	if err != nil {
+		return nginxconf.Options{}, err
+	}
+	c := nginxconf.Options{
+		IngressClass:                 o.IngressClass,
+		ControllerClass:              o.ControllerClass,
+		WatchWithoutClass:            o.WatchWithoutClass,
+		FallbackCertificate:          crt,
+		FallbackKey:                  key,
+		BindAddresses:                o.bindAddresses(),
+		HTTPPort:                     o.HTTPPort,
+		HTTPSPort:                    o.HTTPSPort,
+		StatusPort:                   o.StatusPort,
+		Dir:                          dir,
+		PIDFile:                      p.PIDFile,
+		ErrorLog:                     p.ErrorLog,
+		TempDir:                      p.TempDir,
+		AccessLog:                    o.AccessLog,
+		WorkerProcesses:              o.WorkerProcesses,
+		WorkerShutdownTimeoutSeconds: int(o.ShutdownGracePeriod.Seconds()),
+	}
+	if o.DefaultBackendService != "" {
+		c.DefaultBackend, _ = parseNamespacedName(o.DefaultBackendService)
+	}
+	if o.DefaultSSLCertificate != "" {
+		c.DefaultCertificate, _ = parseNamespacedName(o.DefaultSSLCertificate)
+	}
+	return c, nil
+}
+
+// healthServer serves /healthz (200 once nginx runs a good config, 503 while
+// shutting down) and /metrics.
+func healthServer(o Options, m *metrics, healthy func() bool) *http.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		if !healthy() {
+			http.Error(w, "nginx is not serving a configuration", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	return &http.Server{
+		Addr:              net.JoinHostPort(o.HealthzBindAddress, strconv.Itoa(o.HealthzPort)),
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+	}
+}

@@ -1,0 +1,110 @@
+// Package reconcile is Atrium's effects edge: it watches the cluster, feeds
+// snapshots to the pure core (internal/nginxconf), applies the result through
+// the nginx supervisor, and reports health, metrics and Events.
+package reconcile
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// Options are the controller's flags. Names follow ingress-nginx where the
+// meaning is the same, so operators can carry their habits over.
+type Options struct {
+	Kubeconfig        string
+	IngressClass      string
+	ControllerClass   string
+	WatchWithoutClass bool
+	WatchNamespace    string
+
+	DefaultBackendService string
+	DefaultSSLCertificate string
+
+	HTTPPort    int
+	HTTPSPort   int
+	HealthzPort int
+	StatusPort  int
+	BindAddress string
+	// HealthzBindAddress is where /healthz and /metrics listen.
+	HealthzBindAddress string
+
+	NginxBinary     string
+	NginxDir        string
+	AccessLog       string
+	WorkerProcesses string
+	// ShutdownGracePeriod is nginx's worker_shutdown_timeout: how long
+	// in-flight requests and WebSockets may drain on reload or shutdown.
+	ShutdownGracePeriod time.Duration
+
+	// SyncHoldOff and SyncMaxDelay coalesce bursts of events into one rebuild.
+	SyncHoldOff  time.Duration
+	SyncMaxDelay time.Duration
+}
+
+// RegisterFlags binds the options to a FlagSet with their defaults.
+func (o *Options) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "Path to a kubeconfig file. Empty: in-cluster configuration.")
+	fs.StringVar(&o.IngressClass, "ingress-class", "atrium", "Name of the IngressClass (and value of the legacy kubernetes.io/ingress.class annotation) served.")
+	fs.StringVar(&o.ControllerClass, "controller-class", "atrium-ingress.io/controller", "spec.controller value of the IngressClasses this controller serves.")
+	fs.BoolVar(&o.WatchWithoutClass, "watch-ingress-without-class", false, "Also serve Ingresses that name no class (no ingressClassName and no annotation).")
+	fs.StringVar(&o.WatchNamespace, "watch-namespace", "", "Namespace to watch for Ingresses, Services, EndpointSlices and Secrets. Empty: all namespaces.")
+	fs.StringVar(&o.DefaultBackendService, "default-backend-service", "", "Service (namespace/name) that answers unknown hosts and unmatched paths. Empty: a built-in 404.")
+	fs.StringVar(&o.DefaultSSLCertificate, "default-ssl-certificate", "", "kubernetes.io/tls Secret (namespace/name) served where no Ingress certificate applies. Empty: a self-signed certificate generated at start.")
+	fs.IntVar(&o.HTTPPort, "http-port", 80, "Port nginx serves HTTP on.")
+	fs.IntVar(&o.HTTPSPort, "https-port", 443, "Port nginx serves HTTPS on.")
+	fs.IntVar(&o.HealthzPort, "healthz-port", 10254, "Port for /healthz and /metrics.")
+	fs.IntVar(&o.StatusPort, "status-port", 10246, "Loopback-only port nginx serves the controller on (config hash, stub status).")
+	fs.StringVar(&o.BindAddress, "bind-address", "", "Comma-separated IP addresses nginx listens on for HTTP and HTTPS. Empty: all addresses.")
+	fs.StringVar(&o.HealthzBindAddress, "healthz-bind-address", "", "IP address /healthz and /metrics listen on. Empty: all addresses.")
+	fs.StringVar(&o.NginxBinary, "nginx-binary", "", "Path of the nginx binary. Empty: /usr/sbin/nginx, else nginx from PATH.")
+	fs.StringVar(&o.NginxDir, "nginx-dir", "/tmp/atrium", "Directory for nginx.conf, certificates, logs and temp files (created if missing).")
+	fs.StringVar(&o.AccessLog, "access-log", "", "nginx access log path (e.g. /dev/stdout). Empty: access logging off.")
+	fs.StringVar(&o.WorkerProcesses, "worker-processes", "auto", "nginx worker_processes: auto or a number.")
+	fs.DurationVar(&o.ShutdownGracePeriod, "shutdown-grace-period", 240*time.Second, "How long old nginx workers may drain requests and WebSockets after a reload or at shutdown (worker_shutdown_timeout).")
+	fs.DurationVar(&o.SyncHoldOff, "sync-hold-off", 100*time.Millisecond, "Quiet time after a change before the configuration is rebuilt; bursts of changes become one rebuild.")
+	fs.DurationVar(&o.SyncMaxDelay, "sync-max-delay", time.Second, "Longest a change waits for a busy stream of events to go quiet.")
+}
+
+// Validate checks flag values that the core cannot check itself.
+func (o *Options) Validate() error {
+	for _, n := range []struct{ flag, v string }{{"--default-backend-service", o.DefaultBackendService}, {"--default-ssl-certificate", o.DefaultSSLCertificate}} {
+		if n.v == "" {
+			continue
+		}
+		if _, err := parseNamespacedName(n.v); err != nil {
+			return fmt.Errorf("%s: %w", n.flag, err)
+		}
+	}
+	for _, a := range o.bindAddresses() {
+		if net.ParseIP(a) == nil {
+			return fmt.Errorf("--bind-address: %q is not an IP address", a)
+		}
+	}
+	if o.SyncHoldOff <= 0 || o.SyncMaxDelay < o.SyncHoldOff {
+		return fmt.Errorf("--sync-hold-off must be > 0 and <= --sync-max-delay")
+	}
+	return nil
+}
+
+func (o *Options) bindAddresses() []string {
+	var out []string
+	for _, a := range strings.Split(o.BindAddress, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func parseNamespacedName(s string) (types.NamespacedName, error) {
+	ns, name, ok := strings.Cut(s, "/")
+	if !ok || ns == "" || name == "" || strings.Contains(name, "/") {
+		return types.NamespacedName{}, fmt.Errorf("%q must be namespace/name", s)
+	}
+	return types.NamespacedName{Namespace: ns, Name: name}, nil
+}

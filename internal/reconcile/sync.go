@@ -1,0 +1,236 @@
+package reconcile
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/atrium-ingress/atrium/internal/nginx"
+	"github.com/atrium-ingress/atrium/internal/nginxconf"
+)
+
+// syncer rebuilds nginx.conf from the cache whenever something relevant
+// changed. Events only mark it dirty; the loop coalesces a burst into one
+// rebuild after a short quiet period (bounded by a maximum delay), so a
+// thousand events make a handful of rebuilds.
+type syncer struct {
+	reader   client.Reader
+	core     nginxconf.Options
+	nginx    *nginx.Supervisor
+	rel      *relevance
+	metrics  *metrics
+	reporter *reporter
+	log      *slog.Logger
+	holdOff  time.Duration
+	maxDelay time.Duration
+	dirty    chan struct{}
+	// onApplied is told about each configuration nginx serves (for status and tests).
+	onApplied func(hash string)
+}
+
+func (s *syncer) trigger(string) {
+	select {
+	case s.dirty <- struct{}{}:
+	default: // already dirty
+	}
+}
+
+// run is the sync loop; it returns when ctx ends.
+func (s *syncer) run(ctx context.Context) error {
+	retry := time.Duration(0)
+	for {
+		var retryC <-chan time.Time
+		if retry > 0 {
+			retryC = time.After(retry)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.dirty:
+		case <-retryC:
+		}
+		if !s.settle(ctx) {
+			return nil
+		}
+		if err := s.syncOnce(ctx); err != nil {
+			// A transient failure (nginx would not start, the cache is not
+			// ready): try again, backing off. An invalid candidate is not
+			// retried; the next change will produce another.
+			retry = min(max(retry*2, 500*time.Millisecond), 10*time.Second)
+			s.log.Error("sync failed; will retry", "err", err, "in", retry)
+		} else {
+			retry = 0
+		}
+	}
+}
+
+// settle waits until no event arrived for holdOff, or maxDelay passed.
+func (s *syncer) settle(ctx context.Context) bool {
+	deadline := time.Now().Add(s.maxDelay)
+	for {
+		wait := min(s.holdOff, time.Until(deadline))
+		if wait <= 0 {
+			return true
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		case <-s.dirty:
+			t.Stop()
+		case <-t.C:
+			return true
+		}
+	}
+}
+
+// syncOnce builds, renders and applies one configuration.
+func (s *syncer) syncOnce(ctx context.Context) error {
+	start := time.Now()
+	defer func() { s.metrics.syncDuration.Observe(time.Since(start).Seconds()) }()
+	snap, err := s.snapshot(ctx)
+	if err != nil {
+		s.metrics.syncs.WithLabelValues("error").Inc()
+		return err
+	}
+	served := nginxconf.SelectIngresses(snap, s.core)
+	cfg, probs, err := nginxconf.Build(snap, s.core)
+	if err != nil {
+		s.metrics.syncs.WithLabelValues("error").Inc()
+		return err
+	}
+	if s.rel.set(references(served, s.core)) {
+		s.trigger("missed")
+	}
+	conf, hash, err := nginxconf.Render(cfg)
+	if err != nil {
+		s.metrics.syncs.WithLabelValues("error").Inc()
+		return err
+	}
+	files := make(map[string]nginx.File, len(cfg.Files))
+	for _, f := range cfg.Files {
+		files[f.Path] = nginx.File{Data: f.Data, Mode: 0o600}
+	}
+	wasRunning := s.nginx.PID() != 0
+	res, err := s.nginx.Apply(ctx, nginx.Candidate{Config: conf, Files: files, Hash: hash})
+	reason := "config"
+	if !wasRunning {
+		reason = "start"
+	}
+	if err != nil {
+		s.metrics.reloads.WithLabelValues("failure", reason).Inc()
+		s.metrics.lastReloadOK.Set(0)
+		s.metrics.syncs.WithLabelValues("invalid").Inc()
+		s.log.Error("candidate configuration rejected; nginx keeps the last good one", "err", err)
+		if !wasRunning {
+			return err // nothing serves yet: retry
+		}
+		return nil
+	}
+	s.metrics.lastReloadOK.Set(1)
+	if res == nginx.ResultUnchanged {
+		s.metrics.syncs.WithLabelValues("unchanged").Inc()
+	} else {
+		s.metrics.syncs.WithLabelValues("applied").Inc()
+		s.metrics.reloads.WithLabelValues("success", reason).Inc()
+		s.log.Info("nginx configuration applied", "hash", hash, "reason", reason, "servers", len(cfg.Servers),
+			"upstreams", len(cfg.Upstreams), "problems", len(probs), "took", time.Since(start).Round(time.Millisecond))
+	}
+	s.metrics.setHash(hash)
+	s.metrics.ingresses.Set(float64(len(served)))
+	s.metrics.servers.Set(float64(len(cfg.Servers)))
+	s.metrics.upstreams.Set(float64(len(cfg.Upstreams)))
+	s.recordProblems(probs)
+	s.reporter.report(snap, served, probs)
+	if s.onApplied != nil {
+		s.onApplied(hash)
+	}
+	return nil
+}
+
+func (s *syncer) recordProblems(probs []nginxconf.Problem) {
+	objs := map[nginxconf.ObjectRef]bool{}
+	byReason := map[string]int{}
+	for _, p := range probs {
+		objs[p.Object] = true
+		byReason[string(p.Reason)]++
+	}
+	s.metrics.problems.Reset()
+	for r, n := range byReason {
+		s.metrics.problems.WithLabelValues(r).Set(float64(n))
+	}
+	s.metrics.problemObjs.Set(float64(len(objs)))
+}
+
+// snapshot lists everything the core reads from the informer cache.
+func (s *syncer) snapshot(ctx context.Context) (nginxconf.Snapshot, error) {
+	var snap nginxconf.Snapshot
+	var ings networkingv1.IngressList
+	var classes networkingv1.IngressClassList
+	var svcs corev1.ServiceList
+	var slices discoveryv1.EndpointSliceList
+	var secrets corev1.SecretList
+	for _, l := range []client.ObjectList{&ings, &classes, &svcs, &slices, &secrets} {
+		if err := s.reader.List(ctx, l); err != nil {
+			return snap, err
+		}
+	}
+	for i := range ings.Items {
+		snap.Ingresses = append(snap.Ingresses, &ings.Items[i])
+	}
+	for i := range classes.Items {
+		snap.IngressClasses = append(snap.IngressClasses, &classes.Items[i])
+	}
+	for i := range svcs.Items {
+		snap.Services = append(snap.Services, &svcs.Items[i])
+	}
+	for i := range slices.Items {
+		snap.EndpointSlices = append(snap.EndpointSlices, &slices.Items[i])
+	}
+	for i := range secrets.Items {
+		snap.Secrets = append(snap.Secrets, &secrets.Items[i])
+	}
+	return snap, nil
+}
+
+// references lists the Services and Secrets the served Ingresses (and the
+// flags) name: only their events can change the configuration.
+func references(ings []*networkingv1.Ingress, o nginxconf.Options) (map[types.NamespacedName]bool, map[types.NamespacedName]bool) {
+	svcs := map[types.NamespacedName]bool{}
+	secrets := map[types.NamespacedName]bool{}
+	if o.DefaultBackend.Name != "" {
+		svcs[o.DefaultBackend] = true
+	}
+	if o.DefaultCertificate.Name != "" {
+		secrets[o.DefaultCertificate] = true
+	}
+	addBackend := func(ns string, b *networkingv1.IngressBackend) {
+		if b != nil && b.Service != nil {
+			svcs[types.NamespacedName{Namespace: ns, Name: b.Service.Name}] = true
+		}
+	}
+	for _, ing := range ings {
+		addBackend(ing.Namespace, ing.Spec.DefaultBackend)
+		for _, r := range ing.Spec.Rules {
+			if r.HTTP == nil {
+				continue
+			}
+			for i := range r.HTTP.Paths {
+				addBackend(ing.Namespace, &r.HTTP.Paths[i].Backend)
+			}
+		}
+		for _, t := range ing.Spec.TLS {
+			if t.SecretName != "" {
+				secrets[types.NamespacedName{Namespace: ing.Namespace, Name: t.SecretName}] = true
+			}
+		}
+	}
+	return svcs, secrets
+}

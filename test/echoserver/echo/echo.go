@@ -1,0 +1,124 @@
+// Package echo is the wire contract of the echoserver test backend.
+//
+// End-to-end tests send requests through the ingress controller to
+// emulated pods running echoserver, then decode what the pod saw with
+// Decode. The echoserver binary encodes the very same Response type, so
+// the encoder and the decoder can never drift apart.
+package echo
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// Request headers that select a behaviour. Behaviours are chosen by header,
+// never by path, because paths are what routing tests vary.
+const (
+	// HeaderStatus ("NNN", 200-599) sets the response status code.
+	HeaderStatus = "X-Echo-Status"
+	// HeaderDelay (a Go duration, capped at MaxDelay) delays the answer.
+	HeaderDelay = "X-Echo-Delay"
+	// HeaderSize (bytes, capped at MaxSize) replaces the JSON body with
+	// that many bytes of FillPattern as application/octet-stream.
+	HeaderSize = "X-Echo-Size"
+	// HeaderPlain ("1" or "true") replaces the JSON body with the pod
+	// name and a newline as text/plain.
+	HeaderPlain = "X-Echo-Plain"
+	// HeaderHeader ("Name: value", may repeat) adds a response header.
+	HeaderHeader = "X-Echo-Header"
+)
+
+// HeaderPod is the response header (HTTP and WebSocket handshake) that
+// carries the pod name, so even non-JSON answers show which pod served.
+const HeaderPod = "X-Pod"
+
+// GRPCPodKey is the gRPC response header metadata key carrying the pod name.
+const GRPCPodKey = "x-pod"
+
+// Caps on the behaviour headers, so a typo cannot hang or exhaust a test run.
+const (
+	MaxDelay = 60 * time.Second
+	MaxSize  = 64 << 20
+)
+
+// FillPattern is the deterministic filler of X-Echo-Size bodies: byte i
+// of the body is FillPattern[i%len(FillPattern)]. Its length is 64 and it
+// contains newlines, so truncation or reordering by a proxy is visible.
+const FillPattern = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-\n"
+
+// Filler returns the first n bytes of an X-Echo-Size body, for comparing
+// against what came back through the proxy.
+func Filler(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = FillPattern[i%len(FillPattern)]
+	}
+	return b
+}
+
+// Response is the JSON document echoserver returns for every plain
+// request: what the pod saw, plus which pod it was.
+type Response struct {
+	// Path is the request URI exactly as received, query included.
+	Path   string `json:"path"`
+	Host   string `json:"host"`
+	Method string `json:"method"`
+	// Proto is e.g. "HTTP/1.1" or "HTTP/2.0".
+	Proto   string      `json:"proto"`
+	Headers http.Header `json:"headers"`
+
+	Pod       string `json:"pod"`
+	Namespace string `json:"namespace"`
+	Service   string `json:"service"`
+
+	RemoteAddr string `json:"remoteAddr"`
+	// BodyLength is the number of request body bytes the pod read.
+	BodyLength int64 `json:"bodyLength"`
+	// TLS is nil for plain HTTP (encoded as null).
+	TLS *TLSInfo `json:"tls"`
+}
+
+// TLSInfo describes the TLS connection the request arrived on.
+type TLSInfo struct {
+	// Version is e.g. "TLS1.2" or "TLS1.3".
+	Version string `json:"version"`
+	// ServerName is the SNI the client sent ("" if none).
+	ServerName string `json:"serverName"`
+	// ALPN is the negotiated protocol, e.g. "h2" or "http/1.1".
+	ALPN string `json:"alpn"`
+}
+
+// maxDecode bounds how much Decode reads; echo documents are small.
+const maxDecode = 4 << 20
+
+// Decode reads one echo Response from r. When the body is not an echo
+// document (say an nginx error page), the error quotes its beginning so
+// a failing test shows what actually answered.
+func Decode(r io.Reader) (*Response, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxDecode))
+	if err != nil {
+		return nil, fmt.Errorf("echo: reading response: %w", err)
+	}
+	var resp Response
+	if err := json.Unmarshal(data, &resp); err != nil {
+		return nil, fmt.Errorf("echo: not an echo response (%v): %q", err, snippet(data))
+	}
+	if resp.Pod == "" && resp.Method == "" {
+		return nil, fmt.Errorf("echo: JSON lacks pod and method, not an echo response: %q", snippet(data))
+	}
+	return &resp, nil
+}
+
+// snippet shortens a body for error messages.
+func snippet(b []byte) []byte {
+	const max = 256
+	b = bytes.TrimSpace(b)
+	if len(b) > max {
+		return append(b[:max:max], "..."...)
+	}
+	return b
+}

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/atrium-ingress/atrium/test/echoserver/echo"
+)
+
+// handler serves every path identically (paths are routing tests' input);
+// behaviour is selected only by the X-Echo-* request headers.
+type handler struct {
+	pod, namespace, service string
+	ws                      *wsTracker
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set(echo.HeaderPod, h.pod)
+	addEchoHeaders(w.Header(), r.Header)
+
+	if isWebSocket(r) {
+		h.serveWebSocket(w, r)
+		return
+	}
+
+	opts, err := parseOptions(r.Header)
+	if err != nil {
+		http.Error(w, "echoserver: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+
+	// Read the body before any delay so uploads are not stalled and the
+	// count is known for the JSON answer.
+	n, _ := io.Copy(io.Discard, r.Body)
+
+	if opts.delay > 0 && !sleep(r.Context(), opts.delay) {
+		return // client gave up; nobody is left to answer
+	}
+
+	switch {
+	case opts.size >= 0:
+		writeFiller(w, r, opts.status, opts.size)
+	case opts.plain:
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(opts.status)
+		io.WriteString(w, h.pod+"\n")
+	default:
+		body, _ := json.Marshal(h.describe(r, n))
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(opts.status)
+		w.Write(append(body, '\n'))
+	}
+}
+
+// describe builds the echo document for r.
+func (h *handler) describe(r *http.Request, bodyLen int64) *echo.Response {
+	resp := &echo.Response{
+		Path:       r.RequestURI,
+		Host:       r.Host,
+		Method:     r.Method,
+		Proto:      r.Proto,
+		Headers:    r.Header,
+		Pod:        h.pod,
+		Namespace:  h.namespace,
+		Service:    h.service,
+		RemoteAddr: r.RemoteAddr,
+		BodyLength: bodyLen,
+	}
+	if r.TLS != nil {
+		resp.TLS = &echo.TLSInfo{
+			// tls.VersionName says "TLS 1.3"; the contract is "TLS1.3".
+			Version:    strings.ReplaceAll(tls.VersionName(r.TLS.Version), " ", ""),
+			ServerName: r.TLS.ServerName,
+			ALPN:       r.TLS.NegotiatedProtocol,
+		}
+	}
+	return resp
+}
+
+// options are the parsed X-Echo-* behaviour headers.
+type options struct {
+	status int
+	delay  time.Duration
+	size   int64 // -1: no X-Echo-Size
+	plain  bool
+}
+
+// parseOptions rejects malformed values instead of ignoring them, so a
+// test typo shows up as a 400 rather than as a silently wrong answer.
+func parseOptions(hdr http.Header) (options, error) {
+	o := options{status: http.StatusOK, size: -1}
+	if v := hdr.Get(echo.HeaderStatus); v != "" {
+		code, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || code < 200 || code > 599 {
+			return o, fmt.Errorf("bad %s %q: want a status code 200-599", echo.HeaderStatus, v)
+		}
+		o.status = code
+	}
+	if v := hdr.Get(echo.HeaderDelay); v != "" {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil || d < 0 {
+			return o, fmt.Errorf("bad %s %q: want a non-negative Go duration", echo.HeaderDelay, v)
+		}
+		o.delay = min(d, echo.MaxDelay)
+	}
+	if v := hdr.Get(echo.HeaderSize); v != "" {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil || n < 0 {
+			return o, fmt.Errorf("bad %s %q: want a non-negative byte count", echo.HeaderSize, v)
+		}
+		o.size = min(n, echo.MaxSize)
+	}
+	if v := hdr.Get(echo.HeaderPlain); v != "" {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return o, fmt.Errorf("bad %s %q: want 1 or true", echo.HeaderPlain, v)
+		}
+		o.plain = b
+	}
+	return o, nil
+}
+
+// addEchoHeaders copies every "X-Echo-Header: Name: value" request header
+// into the response. Malformed ones (no colon, no name) are skipped.
+func addEchoHeaders(dst, req http.Header) {
+	for _, v := range req.Values(echo.HeaderHeader) {
+		name, value, ok := strings.Cut(v, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" {
+			continue
+		}
+		dst.Add(name, strings.TrimSpace(value))
+	}
+}
+
+// sleep waits d, returning false if ctx ends first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// fillChunk is a whole number of FillPattern repetitions, so writing it
+// repeatedly keeps byte i equal to FillPattern[i%len(FillPattern)].
+var fillChunk = echo.Filler(512 * len(echo.FillPattern))
+
+// writeFiller answers with exactly n deterministic bytes (only the
+// Content-Length for HEAD, so checking a size needs no transfer).
+func writeFiller(w http.ResponseWriter, r *http.Request, status int, n int64) {
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.FormatInt(n, 10))
+	w.WriteHeader(status)
+	if r.Method == http.MethodHead {
+		return
+	}
+	for n > 0 {
+		chunk := fillChunk[:min(n, int64(len(fillChunk)))]
+		if _, err := w.Write(chunk); err != nil {
+			return
+		}
+		n -= int64(len(chunk))
+	}
+}

@@ -1,0 +1,271 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/atrium-ingress/atrium/test/echoserver/echo"
+)
+
+// startTest runs an instance on 127.0.0.1 ephemeral ports (HTTP always,
+// others as edit enables them) and shuts it down when the test ends.
+func startTest(t *testing.T, edit func(*config)) *instance {
+	t.Helper()
+	cfg := config{HTTPAddr: "127.0.0.1:0", Pod: "pod-a", Namespace: "ns-a", Service: "svc-a"}
+	if edit != nil {
+		edit(&cfg)
+	}
+	in, err := start(cfg)
+	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := in.shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	return in
+}
+
+// get sends a request to the instance's plain HTTP listener.
+func get(t *testing.T, in *instance, method, path string, body io.Reader, hdr map[string]string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, "http://"+in.Addrs.HTTP.String()+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range hdr {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+func decode(t *testing.T, resp *http.Response) *echo.Response {
+	t.Helper()
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type = %q, want application/json", ct)
+	}
+	e, err := echo.Decode(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestJSONFields(t *testing.T) {
+	in := startTest(t, nil)
+	resp := get(t, in, "POST", "/some/path?a=1&b=two", strings.NewReader("hello"),
+		map[string]string{"Host": "app.example.com", "X-Test": "v1"})
+	if resp.StatusCode != 200 {
+		t.Fatalf("status = %d", resp.StatusCode)
+	}
+	if got := resp.Header.Get(echo.HeaderPod); got != "pod-a" {
+		t.Errorf("X-Pod = %q", got)
+	}
+	e := decode(t, resp)
+	want := echo.Response{
+		Path: "/some/path?a=1&b=two", Host: "app.example.com", Method: "POST", Proto: "HTTP/1.1",
+		Pod: "pod-a", Namespace: "ns-a", Service: "svc-a", BodyLength: 5,
+	}
+	got := *e
+	got.Headers, got.RemoteAddr = nil, ""
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+	if e.Headers.Get("X-Test") != "v1" {
+		t.Errorf("headers = %v, want X-Test: v1", e.Headers)
+	}
+	if !strings.HasPrefix(e.RemoteAddr, "127.0.0.1:") {
+		t.Errorf("remoteAddr = %q", e.RemoteAddr)
+	}
+}
+
+// TestPathVerbatim sends a raw request line so that nothing on the client
+// side normalises it: the echoed path must be byte-identical.
+func TestPathVerbatim(t *testing.T) {
+	in := startTest(t, nil)
+	const uri = "/a%2Fb//c/../d?q=1%202&q=&x"
+	conn, err := net.Dial("tcp", in.Addrs.HTTP.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: raw.example\r\nConnection: close\r\n\r\n", uri)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	e := decode(t, resp)
+	if e.Path != uri || e.Host != "raw.example" || e.TLS != nil {
+		t.Errorf("path=%q host=%q tls=%v", e.Path, e.Host, e.TLS)
+	}
+}
+
+func TestTLSNullOnPlainHTTP(t *testing.T) {
+	in := startTest(t, nil)
+	body, _ := io.ReadAll(get(t, in, "GET", "/", nil, nil).Body)
+	if !bytes.Contains(body, []byte(`"tls":null`)) {
+		t.Errorf("body lacks \"tls\":null: %s", body)
+	}
+}
+
+func TestEchoStatus(t *testing.T) {
+	in := startTest(t, nil)
+	resp := get(t, in, "GET", "/x", nil, map[string]string{echo.HeaderStatus: "418"})
+	if resp.StatusCode != 418 {
+		t.Errorf("status = %d, want 418", resp.StatusCode)
+	}
+	if e := decode(t, resp); e.Path != "/x" {
+		t.Errorf("path = %q", e.Path)
+	}
+}
+
+func TestEchoSize(t *testing.T) {
+	in := startTest(t, nil)
+	const n = 100_000
+	resp := get(t, in, "GET", "/big", nil, map[string]string{echo.HeaderSize: fmt.Sprint(n), echo.HeaderStatus: "203"})
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 203 || resp.Header.Get("Content-Type") != "application/octet-stream" {
+		t.Errorf("status=%d content-type=%q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if len(body) != n || !bytes.Equal(body, echo.Filler(n)) {
+		t.Errorf("got %d bytes, want %d bytes of filler", len(body), n)
+	}
+
+	// The cap is visible in Content-Length; HEAD avoids moving 64 MiB.
+	resp = get(t, in, "HEAD", "/big", nil, map[string]string{echo.HeaderSize: "999999999999"})
+	if resp.ContentLength != echo.MaxSize {
+		t.Errorf("capped Content-Length = %d, want %d", resp.ContentLength, echo.MaxSize)
+	}
+
+	resp = get(t, in, "GET", "/", nil, map[string]string{echo.HeaderSize: "0"})
+	if body, _ := io.ReadAll(resp.Body); len(body) != 0 || resp.Header.Get(echo.HeaderPod) != "pod-a" {
+		t.Errorf("size 0: body %q, X-Pod %q", body, resp.Header.Get(echo.HeaderPod))
+	}
+}
+
+func TestEchoPlain(t *testing.T) {
+	in := startTest(t, nil)
+	resp := get(t, in, "GET", "/p", nil, map[string]string{echo.HeaderPlain: "1"})
+	body, _ := io.ReadAll(resp.Body)
+	if string(body) != "pod-a\n" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+		t.Errorf("body %q, Content-Type %q", body, resp.Header.Get("Content-Type"))
+	}
+}
+
+func TestEchoHeader(t *testing.T) {
+	in := startTest(t, nil)
+	req, _ := http.NewRequest("GET", "http://"+in.Addrs.HTTP.String()+"/", nil)
+	req.Header.Add(echo.HeaderHeader, "X-One: 1")
+	req.Header.Add(echo.HeaderHeader, "x-two:  a, b ")
+	req.Header.Add(echo.HeaderHeader, "X-One: again")
+	req.Header.Add(echo.HeaderHeader, "no colon here")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Values("X-One"); fmt.Sprint(got) != "[1 again]" {
+		t.Errorf("X-One = %q", got)
+	}
+	if got := resp.Header.Get("X-Two"); got != "a, b" {
+		t.Errorf("X-Two = %q", got)
+	}
+}
+
+func TestEchoDelay(t *testing.T) {
+	in := startTest(t, nil)
+	begin := time.Now()
+	resp := get(t, in, "GET", "/", nil, map[string]string{echo.HeaderDelay: "150ms"})
+	if el := time.Since(begin); el < 150*time.Millisecond || resp.StatusCode != 200 {
+		t.Errorf("status %d after %v, want 200 after >=150ms", resp.StatusCode, el)
+	}
+}
+
+// TestEchoDelayCancel checks a delayed handler stops when the client goes
+// away: otherwise graceful shutdown would wait for the whole delay.
+func TestEchoDelayCancel(t *testing.T) {
+	in := startTest(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+in.Addrs.HTTP.String()+"/", nil)
+	req.Header.Set(echo.HeaderDelay, "30s")
+	if _, err := http.DefaultClient.Do(req); err == nil {
+		t.Fatal("expected the client timeout to fire")
+	}
+	sctx, scancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer scancel()
+	begin := time.Now()
+	if err := in.shutdown(sctx); err != nil || time.Since(begin) > 2*time.Second {
+		t.Errorf("shutdown took %v (err %v); delayed handler kept running", time.Since(begin), err)
+	}
+}
+
+func TestBadBehaviourHeaders(t *testing.T) {
+	in := startTest(t, nil)
+	for _, h := range [][2]string{
+		{echo.HeaderStatus, "abc"}, {echo.HeaderStatus, "99"}, {echo.HeaderStatus, "1000"},
+		{echo.HeaderDelay, "soon"}, {echo.HeaderDelay, "-1s"},
+		{echo.HeaderSize, "-5"}, {echo.HeaderSize, "1k"},
+		{echo.HeaderPlain, "yes please"},
+	} {
+		resp := get(t, in, "GET", "/", nil, map[string]string{h[0]: h[1]})
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 400 || !bytes.Contains(body, []byte(h[0])) {
+			t.Errorf("%s: %q gave %d %q, want 400 naming the header", h[0], h[1], resp.StatusCode, body)
+		}
+	}
+}
+
+// TestBindFailureReleasesListeners checks start fails fast when a port is
+// taken and leaves nothing bound behind.
+func TestBindFailureReleasesListeners(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	freeAddr := free.Addr().String()
+	free.Close()
+
+	_, err = start(config{HTTPAddr: freeAddr, GRPCAddr: busy.Addr().String(), Pod: "p"})
+	if err == nil || !strings.Contains(err.Error(), "grpc listener") {
+		t.Fatalf("start err = %v, want grpc listener error", err)
+	}
+	ln, err := net.Listen("tcp", freeAddr)
+	if err != nil {
+		t.Fatalf("http port still held after failed start: %v", err)
+	}
+	ln.Close()
+
+	if _, err := start(config{}); err == nil {
+		t.Error("start with no listeners should fail")
+	}
+}
