@@ -237,3 +237,8 @@ func certName(c *x509.Certificate) string {
 	}
 	return c.Subject.CommonName
 }
+
+type netConn = net.Conn
+
+// dialProxy opens a TCP connection to the proxy's HTTP listener.
+func dialProxy() (net.Conn, error) { return net.DialTimeout("tcp", env.httpAddr, 5*time.Second) }
