@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
@@ -15,8 +16,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -79,6 +82,19 @@ func Run(ctx context.Context, o Options, log *slog.Logger) error {
 		maxDelay: o.SyncMaxDelay,
 		dirty:    make(chan struct{}, 1),
 	}
+	cs, err := kubernetes.NewForConfig(restCfg)
+	if err != nil {
+		return err
+	}
+	sw := newStatusWriter(o, cs, func(ctx context.Context) ([]*networkingv1.Ingress, error) {
+		snap, err := s.snapshot(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return nginxconf.SelectIngresses(snap, core), nil
+	}, log)
+	s.onApplied = func(string) { sw.trigger() }
+	s.extraServices = sw.publishService
 	if err := watch(ctx, mgr.GetCache(), s.rel, s.trigger); err != nil {
 		return err
 	}
@@ -103,12 +119,37 @@ func Run(ctx context.Context, o Options, log *slog.Logger) error {
 	defer stopSup()
 	go func() { _ = sup.Run(supCtx) }()
 
+	var leading atomic.Bool
+	lead := func(lctx context.Context) {
+		leading.Store(true)
+		sw.run(lctx)
+		if ctx.Err() == nil {
+			leading.Store(false) // lost the lease, not shutting down
+		}
+	}
+	if o.DisableLeaderElection {
+		go lead(ctx)
+	} else {
+		go runElection(ctx, cs, electionConfig{
+			namespace: podNamespace(o), name: o.ElectionID, identity: identity(),
+			lease: o.ElectionLeaseDuration, renew: o.ElectionRenewDeadline, retry: o.ElectionRetryPeriod,
+		}, log.With("component", "election"), lead)
+	}
+
 	log.Info("starting", "ingressClass", o.IngressClass, "controllerClass", o.ControllerClass, "httpPort", o.HTTPPort, "httpsPort", o.HTTPSPort)
 	runErr := mgr.Start(ctx)
 
 	// Shutdown: report unhealthy first, so load balancers stop sending new
 	// connections, then let nginx drain in-flight requests and quit.
 	stopping.Store(true)
+	if o.UpdateStatusOnShutdown && leading.Load() {
+		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		sw.list = func(ctx context.Context) ([]*networkingv1.Ingress, error) { return listServed(ctx, cs, core) }
+		if err := sw.clearOnShutdown(cctx); err != nil {
+			log.Error("clearing Ingress status on shutdown", "err", err)
+		}
+		cancel()
+	}
 	stopSup()
 	sdCtx, cancel := context.WithTimeout(context.Background(), o.ShutdownGracePeriod+5*time.Second)
 	defer cancel()
@@ -214,4 +255,58 @@ func healthServer(o Options, m *metrics, healthy func() bool) *http.Server {
 		Handler:           mux,
 		ReadHeaderTimeout: 5 * time.Second,
 	}
+}
+
+// newStatusWriter configures status writing from the flags.
+func newStatusWriter(o Options, cs kubernetes.Interface, list func(context.Context) ([]*networkingv1.Ingress, error), log *slog.Logger) *statusWriter {
+	w := &statusWriter{
+		client: cs, list: list, publishAddrs: o.publishAddresses(),
+		podName: os.Getenv("POD_NAME"), podNamespace: os.Getenv("POD_NAMESPACE"),
+		kick: make(chan struct{}, 1), log: log.With("component", "status"),
+	}
+	if o.PublishService != "" {
+		w.publishService, _ = parseNamespacedName(o.PublishService)
+	}
+	return w
+}
+
+// listServed reads the served Ingresses straight from the apiserver (the
+// cache is stopped at shutdown).
+func listServed(ctx context.Context, cs kubernetes.Interface, core nginxconf.Options) ([]*networkingv1.Ingress, error) {
+	ings, err := cs.NetworkingV1().Ingresses("").List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	classes, err := cs.NetworkingV1().IngressClasses().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	var snap nginxconf.Snapshot
+	for i := range ings.Items {
+		snap.Ingresses = append(snap.Ingresses, &ings.Items[i])
+	}
+	for i := range classes.Items {
+		snap.IngressClasses = append(snap.IngressClasses, &classes.Items[i])
+	}
+	return nginxconf.SelectIngresses(snap, core), nil
+}
+
+// podNamespace is where the leader-election Lease lives.
+func podNamespace(o Options) string {
+	if ns := os.Getenv("POD_NAMESPACE"); ns != "" {
+		return ns
+	}
+	if o.WatchNamespace != "" {
+		return o.WatchNamespace
+	}
+	return "default"
+}
+
+// identity names this replica in the Lease.
+func identity() string {
+	if n := os.Getenv("POD_NAME"); n != "" {
+		return n
+	}
+	h, _ := os.Hostname()
+	return h + "_" + strconv.Itoa(os.Getpid())
 }

@@ -41,6 +41,15 @@ type Options struct {
 	// in-flight requests and WebSockets may drain on reload or shutdown.
 	ShutdownGracePeriod time.Duration
 
+	PublishService         string
+	PublishStatusAddress   string
+	UpdateStatusOnShutdown bool
+	ElectionID             string
+	DisableLeaderElection  bool
+	ElectionLeaseDuration  time.Duration
+	ElectionRenewDeadline  time.Duration
+	ElectionRetryPeriod    time.Duration
+
 	// SyncHoldOff and SyncMaxDelay coalesce bursts of events into one rebuild.
 	SyncHoldOff  time.Duration
 	SyncMaxDelay time.Duration
@@ -66,13 +75,21 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.AccessLog, "access-log", "", "nginx access log path (e.g. /dev/stdout). Empty: access logging off.")
 	fs.StringVar(&o.WorkerProcesses, "worker-processes", "auto", "nginx worker_processes: auto or a number.")
 	fs.DurationVar(&o.ShutdownGracePeriod, "shutdown-grace-period", 240*time.Second, "How long old nginx workers may drain requests and WebSockets after a reload or at shutdown (worker_shutdown_timeout).")
+	fs.StringVar(&o.PublishService, "publish-service", "", "Service (namespace/name) whose addresses are written to Ingress status (LoadBalancer ingress and externalIPs).")
+	fs.StringVar(&o.PublishStatusAddress, "publish-status-address", "", "Comma-separated IPs or host names written to Ingress status; takes precedence over --publish-service.")
+	fs.BoolVar(&o.UpdateStatusOnShutdown, "update-status-on-shutdown", true, "Clear the Ingress status when the last replica shuts down.")
+	fs.StringVar(&o.ElectionID, "election-id", "atrium-leader", "Name of the coordination.k8s.io Lease, in the controller's namespace (POD_NAMESPACE), used to elect the replica that writes status.")
+	fs.BoolVar(&o.DisableLeaderElection, "disable-leader-election", false, "Write status without electing a leader (one replica only).")
+	fs.DurationVar(&o.ElectionLeaseDuration, "election-lease-duration", 15*time.Second, "How long a leader's Lease lasts without renewal before another replica takes over.")
+	fs.DurationVar(&o.ElectionRenewDeadline, "election-renew-deadline", 10*time.Second, "How long the leader keeps trying to renew before it gives up leading.")
+	fs.DurationVar(&o.ElectionRetryPeriod, "election-retry-period", 2*time.Second, "How often replicas try to acquire or renew the Lease.")
 	fs.DurationVar(&o.SyncHoldOff, "sync-hold-off", 100*time.Millisecond, "Quiet time after a change before the configuration is rebuilt; bursts of changes become one rebuild.")
 	fs.DurationVar(&o.SyncMaxDelay, "sync-max-delay", time.Second, "Longest a change waits for a busy stream of events to go quiet.")
 }
 
 // Validate checks flag values that the core cannot check itself.
 func (o *Options) Validate() error {
-	for _, n := range []struct{ flag, v string }{{"--default-backend-service", o.DefaultBackendService}, {"--default-ssl-certificate", o.DefaultSSLCertificate}} {
+	for _, n := range []struct{ flag, v string }{{"--default-backend-service", o.DefaultBackendService}, {"--default-ssl-certificate", o.DefaultSSLCertificate}, {"--publish-service", o.PublishService}} {
 		if n.v == "" {
 			continue
 		}
@@ -84,6 +101,9 @@ func (o *Options) Validate() error {
 		if net.ParseIP(a) == nil {
 			return fmt.Errorf("--bind-address: %q is not an IP address", a)
 		}
+	}
+	if !o.DisableLeaderElection && (o.ElectionRetryPeriod <= 0 || o.ElectionRenewDeadline <= o.ElectionRetryPeriod || o.ElectionLeaseDuration <= o.ElectionRenewDeadline) {
+		return fmt.Errorf("leader election needs 0 < --election-retry-period < --election-renew-deadline < --election-lease-duration")
 	}
 	if o.SyncHoldOff <= 0 || o.SyncMaxDelay < o.SyncHoldOff {
 		return fmt.Errorf("--sync-hold-off must be > 0 and <= --sync-max-delay")
@@ -107,4 +127,14 @@ func parseNamespacedName(s string) (types.NamespacedName, error) {
 		return types.NamespacedName{}, fmt.Errorf("%q must be namespace/name", s)
 	}
 	return types.NamespacedName{Namespace: ns, Name: name}, nil
+}
+
+func (o *Options) publishAddresses() []string {
+	var out []string
+	for _, a := range strings.Split(o.PublishStatusAddress, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
 }

@@ -30,6 +30,9 @@ type syncer struct {
 	holdOff  time.Duration
 	maxDelay time.Duration
 	dirty    chan struct{}
+	// extraServices are Services that matter beyond the Ingresses' backends
+	// (the --publish-service, whose address changes must reach status).
+	extraServices types.NamespacedName
 	// onApplied is told about each configuration nginx serves (for status and tests).
 	onApplied func(hash string)
 }
@@ -106,7 +109,11 @@ func (s *syncer) syncOnce(ctx context.Context) error {
 		s.metrics.syncs.WithLabelValues("error").Inc()
 		return err
 	}
-	if s.rel.set(references(served, s.core)) {
+	svcRefs, secretRefs := references(served, s.core)
+	if s.extraServices.Name != "" {
+		svcRefs[s.extraServices] = true
+	}
+	if s.rel.set(svcRefs, secretRefs) {
 		s.trigger("missed")
 	}
 	conf, hash, err := nginxconf.Render(cfg)

@@ -126,7 +126,8 @@ func watch(ctx context.Context, c cache.Cache, rel *relevance, trigger func(reas
 		return types.NamespacedName{Namespace: m.GetNamespace(), Name: m.GetName()}, true
 	}
 	if err := add(&corev1.Service{}, byKey("Service", objKey, func(o, n any) bool {
-		return !reflect.DeepEqual(o.(*corev1.Service).Spec, n.(*corev1.Service).Spec)
+		a, b := o.(*corev1.Service), n.(*corev1.Service)
+		return !reflect.DeepEqual(a.Spec, b.Spec) || !reflect.DeepEqual(a.Status.LoadBalancer, b.Status.LoadBalancer)
 	})); err != nil {
 		return err
 	}

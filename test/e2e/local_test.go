@@ -67,7 +67,8 @@ func startLocal(ctx context.Context) (*testEnv, func(), error) {
 	}
 	ctrl, err := harness.StartController(ctx, harness.ControllerOptions{
 		Binary: bin, Kubeconfig: cp.Kubeconfig, Dir: filepath.Join(dir, "run"),
-		Env: []string{"POD_NAMESPACE=default", "POD_NAME=atrium-e2e"},
+		Env:       []string{"POD_NAMESPACE=default", "POD_NAME=atrium-e2e"},
+		ExtraArgs: []string{"--publish-status-address", "127.0.0.1"},
 	})
 	if err != nil {
 		return nil, cleanup, err
