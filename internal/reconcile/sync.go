@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -136,8 +137,10 @@ func (s *syncer) syncOnce(ctx context.Context) error {
 		s.metrics.lastReloadOK.Set(0)
 		s.metrics.syncs.WithLabelValues("invalid").Inc()
 		s.log.Error("candidate configuration rejected; nginx keeps the last good one", "err", err)
-		if !wasRunning {
-			return err // nothing serves yet: retry
+		if !wasRunning || !errors.Is(err, nginx.ErrInvalidConfig) {
+			// Nothing serves yet, or nginx did not confirm the reload:
+			// worth retrying. A config nginx -t rejected is not.
+			return err
 		}
 		return nil
 	}
