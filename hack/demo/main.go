@@ -44,10 +44,11 @@ func run() error {
 		return err
 	}
 	defer net.Close()
-	if err := harness.SaveDevState(cp, net); err != nil {
+	// Publish the cluster so `atrium-dev pod add/del` works from another shell.
+	if err := cluster.WriteDevState(cluster.DefaultDevStatePath, cluster.NewDevState(cp, net)); err != nil {
 		return err
 	}
-	defer harness.RemoveDevState()
+	defer cluster.RemoveDevStateIfOurs(cluster.DefaultDevStatePath)
 
 	step("starting 3 emulated pods behind Services web and api")
 	d := &harness.Demo{Config: cp.Config, Net: net}
