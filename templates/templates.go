@@ -9,3 +9,9 @@ import _ "embed"
 //
 //go:embed nginx.conf.tmpl
 var NginxConf string
+
+// AtriumLua is the Lua module behind dynamic upstreams: it keeps the
+// endpoint table in shared memory and picks a peer for each request.
+//
+//go:embed atrium.lua
+var AtriumLua string

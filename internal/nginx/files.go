@@ -57,7 +57,7 @@ func safeJoin(dir, rel string) (string, error) {
 		return "", fmt.Errorf("file path %q is not clean (want %q)", rel, path.Clean(rel))
 	}
 	switch first, _, _ := strings.Cut(rel, "/"); first {
-	case configName, candidateName, pidName, logDirName, tempDirName:
+	case configName, candidateName, pidName, logDirName, tempDirName, endpointsName, controlDir:
 		return "", fmt.Errorf("file path %q collides with the supervisor's own %q", rel, first)
 	}
 	root := filepath.Clean(dir)

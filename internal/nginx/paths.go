@@ -35,6 +35,12 @@ type Paths struct {
 	// creates it (0755) so `nginx -t` passes; nginx creates the subdirectories
 	// itself and hands them to its worker user.
 	TempDir string
+	// EndpointsFile holds the last endpoint table (see SetEndpoints); nginx
+	// loads it at every start and reload, so a restarted nginx has endpoints.
+	EndpointsFile string
+	// ControlSocket is the unix socket nginx listens on for endpoint
+	// updates. Its directory is 0700: only our user can connect.
+	ControlSocket string
 }
 
 // Names inside Dir that belong to the supervisor; Candidate.Files may not use them.
@@ -44,6 +50,8 @@ const (
 	pidName       = "nginx.pid"
 	logDirName    = "logs"
 	tempDirName   = "tmp"
+	endpointsName = "endpoints.txt"
+	controlDir    = "control"
 	// tempPrefix starts the name of every file being written atomically.
 	tempPrefix = ".atrium-"
 )
@@ -64,5 +72,8 @@ func (o Options) Paths() Paths {
 		LogDir:    filepath.Join(dir, logDirName),
 		ErrorLog:  filepath.Join(dir, logDirName, "error.log"),
 		TempDir:   filepath.Join(dir, tempDirName),
+
+		EndpointsFile: filepath.Join(dir, endpointsName),
+		ControlSocket: filepath.Join(dir, controlDir, "atrium.sock"),
 	}
 }

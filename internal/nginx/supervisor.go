@@ -151,6 +151,14 @@ func New(opts Options) (*Supervisor, error) {
 			return nil, fmt.Errorf("nginx: %w", err)
 		}
 	}
+	// The control socket's directory admits only our user: that is what
+	// authenticates endpoint updates.
+	if err := os.MkdirAll(filepath.Dir(paths.ControlSocket), 0o700); err != nil {
+		return nil, fmt.Errorf("nginx: %w", err)
+	}
+	if err := os.Chmod(filepath.Dir(paths.ControlSocket), 0o700); err != nil {
+		return nil, fmt.Errorf("nginx: %w", err)
+	}
 	stopCtx, stopCancel := context.WithCancel(context.Background())
 	return &Supervisor{
 		opts:        opts,

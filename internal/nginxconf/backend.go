@@ -88,11 +88,6 @@ func (b *backends) resolve(ns string, be *networkingv1.IngressServiceBackend, ob
 	if _, ok := b.upstreams[name]; !ok {
 		b.upstreams[name] = &Upstream{Name: name, Servers: b.endpoints(ns, be.Name, sp)}
 	}
-	if len(b.upstreams[name].Servers) == 0 {
-		// No ready endpoint: answer 503 instead of an empty upstream, which
-		// nginx would refuse to load.
-		return fail
-	}
 	return backendResult{upstream: name}
 }
 
@@ -140,13 +135,11 @@ func (b *backends) endpoints(ns, svc string, sp *corev1.ServicePort) []string {
 	return out
 }
 
-// list returns the upstreams that have endpoints, sorted by name.
+// list returns the upstreams, sorted by name.
 func (b *backends) list() []Upstream {
 	out := make([]Upstream, 0, len(b.upstreams))
 	for _, u := range b.upstreams {
-		if len(u.Servers) > 0 {
-			out = append(out, *u)
-		}
+		out = append(out, *u)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out

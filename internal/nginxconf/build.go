@@ -40,10 +40,13 @@ func (o Options) validate() error {
 	if o.HTTPPort <= 0 || o.HTTPPort > 65535 || o.HTTPSPort <= 0 || o.HTTPSPort > 65535 || o.StatusPort <= 0 || o.StatusPort > 65535 {
 		errs = append(errs, fmt.Errorf("ports must be within 1-65535 (http %d, https %d, status %d)", o.HTTPPort, o.HTTPSPort, o.StatusPort))
 	}
-	for _, p := range []string{o.Dir, o.PIDFile, o.ErrorLog, o.TempDir} {
+	for _, p := range []string{o.Dir, o.PIDFile, o.ErrorLog, o.TempDir, o.EndpointsFile, o.ControlSocket} {
 		if !filepath.IsAbs(p) || !safeConfigPath(p) {
 			errs = append(errs, fmt.Errorf("path %q must be absolute and plain", p))
 		}
+	}
+	if o.ModulesDir != "" && (!filepath.IsAbs(o.ModulesDir) || !safeConfigPath(o.ModulesDir)) {
+		errs = append(errs, fmt.Errorf("modules dir %q must be an absolute plain path", o.ModulesDir))
 	}
 	if o.AccessLog != "" && (!filepath.IsAbs(o.AccessLog) || !safeConfigPath(o.AccessLog)) {
 		errs = append(errs, fmt.Errorf("access log %q must be an absolute plain path", o.AccessLog))

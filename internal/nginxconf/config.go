@@ -1,6 +1,7 @@
 package nginxconf
 
 import (
+	"github.com/atrium-ingress/atrium/templates"
 	"net"
 	"path/filepath"
 	"regexp"
@@ -20,7 +21,15 @@ func (b *builder) config() *Config {
 		TempDir:               o.TempDir,
 		AccessLog:             o.AccessLog,
 		StatusListen:          net.JoinHostPort("127.0.0.1", strconv.Itoa(o.StatusPort)),
+		ModulesDir:            o.ModulesDir,
+		EndpointsFile:         o.EndpointsFile,
+		ControlSocket:         o.ControlSocket,
 	}
+	if cfg.ModulesDir == "" {
+		cfg.ModulesDir = DefaultModulesDir
+	}
+	b.files[luaFile] = []byte(templates.AtriumLua)
+	cfg.LuaFile = filepath.Join(o.Dir, luaFile)
 	if cfg.WorkerProcesses == "" {
 		cfg.WorkerProcesses = "auto"
 	}
@@ -78,6 +87,12 @@ func (b *builder) config() *Config {
 	sort.Slice(cfg.Files, func(i, j int) bool { return cfg.Files[i].Path < cfg.Files[j].Path })
 	return cfg
 }
+
+// DefaultModulesDir is where Debian's nginx keeps dynamic modules.
+const DefaultModulesDir = "/usr/share/nginx/modules"
+
+// luaFile is the balancer's Lua module, relative to Options.Dir.
+const luaFile = "lua/atrium.lua"
 
 // hostCertificate returns the certificate an Ingress names for this host,
 // or nil (with a Problem) when it is missing, unusable or does not cover it.

@@ -53,6 +53,8 @@ func testOptions(t testing.TB, dir string) Options {
 		PIDFile:             dir + "/nginx.pid",
 		ErrorLog:            dir + "/logs/error.log",
 		TempDir:             dir + "/tmp",
+		EndpointsFile:       dir + "/endpoints.txt",
+		ControlSocket:       dir + "/control/atrium.sock",
 	}
 }
 
@@ -121,6 +123,7 @@ func TestGolden(t *testing.T) {
 			conf, probs, cfg := buildAndRender(t, snap, o)
 			compareGolden(t, filepath.Join(dir, "nginx.conf"), conf)
 			compareGolden(t, filepath.Join(dir, "problems.yaml"), probs)
+			compareGolden(t, filepath.Join(dir, "endpoints.txt"), EndpointTable(cfg))
 			nginxTest(t, conf, cfg)
 		})
 	}
@@ -202,7 +205,7 @@ func nginxTest(t *testing.T, conf []byte, cfg *Config) {
 	}
 	dir := t.TempDir()
 	conf = bytes.ReplaceAll(conf, []byte(goldenDir), []byte(dir))
-	for _, sub := range []string{"logs", "tmp", "certs"} {
+	for _, sub := range []string{"logs", "tmp", "certs", "lua", "control"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,10 @@ type Config struct {
 	TempDir               string
 	AccessLog             string
 	StatusListen          string
+	ModulesDir            string
+	LuaFile               string
+	EndpointsFile         string
+	ControlSocket         string
 
 	HTTPListen  []string
 	HTTPSListen []string
@@ -62,14 +66,18 @@ type Location struct {
 	Path  string
 	// Upstream names the upstream to proxy to; empty means answer Status.
 	Upstream string
-	// Status is returned when there is no upstream (404 no route, 503 broken backend).
+	// Status is returned when there is no upstream (404 no route, 503 broken
+	// backend). An upstream without ready endpoints is not decided here: its
+	// endpoints change without a reload, and nginx answers 503 itself.
 	Status int
 	// Source says which Ingress (namespace/name) put it here; rendered as a comment.
 	Source string
 }
 
-// Upstream is a load-balanced group of endpoints of one Service port.
+// Upstream is a load-balanced group of endpoints of one Service port. Its
+// servers are not in nginx.conf: they go to nginx as the endpoint table
+// (see EndpointTable), so endpoint changes need no reload.
 type Upstream struct {
 	Name    string
-	Servers []string // "ip:port", sorted
+	Servers []string // "ip:port", sorted; may be empty (nginx answers 503)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"strings"
 	"text/template"
 
 	"github.com/atrium-ingress/atrium/templates"
@@ -63,4 +64,18 @@ func quoteRegex(s string) (string, error) {
 		return "", fmt.Errorf("refusing to render regex %q: only Build's own server-name regexes are allowed", s)
 	}
 	return `"` + s + `"`, nil
+}
+
+// EndpointTable is what nginx's Lua balancer reads: one line per upstream,
+// "<name> <ip:port>,<ip:port>...", sorted. It changes when pods come and go;
+// nginx.conf does not, so those changes need no reload.
+func EndpointTable(cfg *Config) []byte {
+	var b bytes.Buffer
+	for _, u := range cfg.Upstreams {
+		b.WriteString(u.Name)
+		b.WriteByte(' ')
+		b.WriteString(strings.Join(u.Servers, ","))
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
 }

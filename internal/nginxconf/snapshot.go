@@ -52,6 +52,14 @@ type Options struct {
 	PIDFile  string
 	ErrorLog string
 	TempDir  string
+	// EndpointsFile and ControlSocket are where nginx loads the endpoint
+	// table from at start and where the controller posts new tables.
+	EndpointsFile string
+	ControlSocket string
+	// ModulesDir holds the dynamic modules nginx loads (ndk, lua); default
+	// Debian's /usr/share/nginx/modules.
+	ModulesDir string
+
 	// AccessLog is the access log path; empty turns access logging off.
 	AccessLog string
 

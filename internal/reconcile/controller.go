@@ -225,6 +225,8 @@ func CoreOptions(o Options, dir string, now time.Time) (nginxconf.Options, error
 		PIDFile:                      p.PIDFile,
 		ErrorLog:                     p.ErrorLog,
 		TempDir:                      p.TempDir,
+		EndpointsFile:                p.EndpointsFile,
+		ControlSocket:                p.ControlSocket,
 		AccessLog:                    o.AccessLog,
 		WorkerProcesses:              o.WorkerProcesses,
 		WorkerShutdownTimeoutSeconds: int(o.ShutdownGracePeriod.Seconds()),

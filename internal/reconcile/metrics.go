@@ -22,6 +22,8 @@ type metrics struct {
 	problemObjs   prometheus.Gauge
 	problems      *prometheus.GaugeVec
 	nginxRestarts prometheus.CounterFunc
+	// endpointUpdates counts endpoint tables handed to nginx without a reload.
+	endpointUpdates *prometheus.CounterVec
 }
 
 func newMetrics(restarts func() float64) *metrics {
@@ -45,10 +47,12 @@ func newMetrics(restarts func() float64) *metrics {
 		problems: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "atrium_problems",
 			Help: "Problems found in the last rebuild, by reason."}, []string{"reason"}),
 	}
+	m.endpointUpdates = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "atrium_endpoint_updates_total",
+		Help: "Endpoint tables handed to nginx over its control socket (no reload), by result."}, []string{"result"})
 	m.nginxRestarts = prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "atrium_nginx_restarts_total",
 		Help: "Times nginx died unexpectedly and was restarted with the last good configuration."}, restarts)
 	m.reg.MustRegister(m.reloads, m.lastReloadOK, m.configHash, m.syncDuration, m.syncs, m.ingresses, m.servers,
-		m.upstreams, m.problemObjs, m.problems, m.nginxRestarts,
+		m.upstreams, m.problemObjs, m.problems, m.nginxRestarts, m.endpointUpdates,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

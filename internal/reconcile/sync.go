@@ -1,9 +1,12 @@
 package reconcile
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
+	"sort"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -34,6 +37,9 @@ type syncer struct {
 	// extraServices are Services that matter beyond the Ingresses' backends
 	// (the --publish-service, whose address changes must reach status).
 	extraServices types.NamespacedName
+	// lastTable is the endpoint table nginx (PID lastTablePID) has.
+	lastTable    []byte
+	lastTablePID int
 	// onApplied is told about each configuration nginx serves (for status and tests).
 	onApplied func(hash string)
 }
@@ -126,13 +132,27 @@ func (s *syncer) syncOnce(ctx context.Context) error {
 	for _, f := range cfg.Files {
 		files[f.Path] = nginx.File{Data: f.Data, Mode: 0o600}
 	}
+	table := nginxconf.EndpointTable(cfg)
 	wasRunning := s.nginx.PID() != 0
+	if !wasRunning {
+		// Saved where nginx loads it at start, so it serves at once.
+		if err := s.pushEndpoints(ctx, table); err != nil {
+			return err
+		}
+	} else if hash != s.nginx.LastGood() {
+		// The config changes: until the reload lands, the running config
+		// may still name upstreams the new one drops, so nginx first gets
+		// the union of both tables, then (below) exactly the new one.
+		s.pushEndpoints(ctx, mergeTables(s.lastTable, table))
+	}
 	res, err := s.nginx.Apply(ctx, nginx.Candidate{Config: conf, Files: files, Hash: hash})
 	reason := "config"
 	if !wasRunning {
 		reason = "start"
 	}
 	if err != nil {
+		// nginx keeps the old config; it still gets current endpoints.
+		_ = s.pushEndpoints(ctx, mergeTables(s.lastTable, table))
 		s.metrics.reloads.WithLabelValues("failure", reason).Inc()
 		s.metrics.lastReloadOK.Set(0)
 		s.metrics.syncs.WithLabelValues("invalid").Inc()
@@ -143,6 +163,9 @@ func (s *syncer) syncOnce(ctx context.Context) error {
 			return err
 		}
 		return nil
+	}
+	if err := s.pushEndpoints(ctx, table); err != nil {
+		return err // retried: nginx must get the endpoints
 	}
 	s.metrics.lastReloadOK.Set(1)
 	if res == nginx.ResultUnchanged {
@@ -163,6 +186,44 @@ func (s *syncer) syncOnce(ctx context.Context) error {
 		s.onApplied(hash)
 	}
 	return nil
+}
+
+// pushEndpoints hands nginx an endpoint table unless it already has it.
+func (s *syncer) pushEndpoints(ctx context.Context, table []byte) error {
+	if bytes.Equal(table, s.lastTable) && s.nginx.PID() == s.lastTablePID {
+		return nil
+	}
+	if err := s.nginx.SetEndpoints(ctx, table); err != nil {
+		s.metrics.endpointUpdates.WithLabelValues("failure").Inc()
+		s.log.Error("endpoint update failed", "err", err)
+		return err
+	}
+	s.metrics.endpointUpdates.WithLabelValues("success").Inc()
+	s.lastTable, s.lastTablePID = table, s.nginx.PID()
+	return nil
+}
+
+// mergeTables is the union of two endpoint tables, b's lines winning.
+func mergeTables(a, b []byte) []byte {
+	lines := map[string]string{}
+	for _, t := range [][]byte{a, b} {
+		for _, l := range strings.Split(string(t), "\n") {
+			if name, _, ok := strings.Cut(l, " "); ok {
+				lines[name] = l
+			}
+		}
+	}
+	names := make([]string, 0, len(lines))
+	for n := range lines {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out bytes.Buffer
+	for _, n := range names {
+		out.WriteString(lines[n])
+		out.WriteByte('\n')
+	}
+	return out.Bytes()
 }
 
 func (s *syncer) recordProblems(probs []nginxconf.Problem) {

@@ -67,6 +67,23 @@ func (b *deploymentBackends) scale(ctx context.Context, ns, svc string, n int) (
 	return b.wait(ctx, ns, svc, n)
 }
 
+// replace restarts the Deployment's pods one at a time (a rolling update).
+func (b *deploymentBackends) replace(ctx context.Context, ns, svc string, _ time.Duration) error {
+	d, err := b.client.AppsV1().Deployments(ns).Get(ctx, svc, metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	if d.Spec.Template.Annotations == nil {
+		d.Spec.Template.Annotations = map[string]string{}
+	}
+	d.Spec.Template.Annotations["atrium-e2e/restarted"] = time.Now().Format(time.RFC3339Nano)
+	d.Spec.Strategy = appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType, RollingUpdate: &appsv1.RollingUpdateDeployment{
+		MaxUnavailable: ptr.To(intstr.FromInt32(0)), MaxSurge: ptr.To(intstr.FromInt32(1)),
+	}}
+	_, err = b.client.AppsV1().Deployments(ns).Update(ctx, d, metav1.UpdateOptions{})
+	return err
+}
+
 // wait returns the pod names once the Service has exactly n ready endpoints.
 func (b *deploymentBackends) wait(ctx context.Context, ns, svc string, n int) ([]string, error) {
 	var names []string

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -91,6 +92,10 @@ type backendProvider interface {
 	deploy(ctx context.Context, ns, svc string, n int) ([]string, error)
 	// scale makes the Service have exactly n ready pods and returns their names.
 	scale(ctx context.Context, ns, svc string, n int) ([]string, error)
+	// replace swaps one pod for a new one, as a rolling update does: the new
+	// pod becomes ready, the old one leaves the endpoints and keeps serving
+	// for grace before it goes away.
+	replace(ctx context.Context, ns, svc string, grace time.Duration) error
 }
 
 func echoService(ns, name string) *corev1.Service {
@@ -116,6 +121,35 @@ func (b *podBackends) deploy(ctx context.Context, ns, svc string, n int) ([]stri
 		return nil, err
 	}
 	return b.scale(ctx, ns, svc, n)
+}
+
+func (b *podBackends) replace(ctx context.Context, ns, svc string, grace time.Duration) error {
+	b.mu.Lock()
+	key := ns + "/" + svc
+	pods := b.pods[key]
+	if len(pods) == 0 {
+		b.mu.Unlock()
+		return fmt.Errorf("service %s has no pods", key)
+	}
+	b.seq++
+	p, err := b.net.AddPod(ctx, cluster.PodSpec{Name: fmt.Sprintf("%s-%d", svc, b.seq), Namespace: ns, Service: svc})
+	if err != nil {
+		b.mu.Unlock()
+		return err
+	}
+	old := pods[0]
+	pods = append(append([]*cluster.Pod(nil), pods[1:]...), p)
+	b.pods[key] = pods
+	b.mu.Unlock()
+	s, err := b.client.CoreV1().Services(ns).Get(ctx, svc, metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	if err := cluster.SyncEndpoints(ctx, b.client, s, cluster.EndpointsFor(pods)); err != nil {
+		return err
+	}
+	time.AfterFunc(grace, func() { _ = old.Delete() })
+	return nil
 }
 
 func (b *podBackends) scale(ctx context.Context, ns, svc string, n int) ([]string, error) {

@@ -1,0 +1,177 @@
+-- Atrium's dynamic upstreams. nginx.conf names an upstream per location
+-- ($atrium_upstream); which endpoints it has lives in a shared dict that the
+-- controller replaces over a unix socket, so pods coming and going never
+-- reload nginx. The table format is one line per upstream:
+--   <name> <ip:port>,<ip:port>,...
+-- Names and addresses are validated by the controller; this code still
+-- parses defensively and ignores malformed lines.
+local balancer = require "ngx.balancer"
+
+local M = {}
+
+local DICT = "atrium_endpoints"
+-- A peer that refused or timed out is skipped for this long (passive health).
+local FAIL_TIMEOUT = 10
+-- At most this many tries per request, as proxy_next_upstream_tries.
+local MAX_TRIES = 3
+
+local shared = ngx.shared[DICT]
+local cache = {}   -- per worker: name -> { raw = string, peers = {...}, rr = n }
+local failed = {}  -- per worker: "ip:port" -> time until which it is skipped
+
+local function parse_peers(raw)
+  local peers = {}
+  for addr in string.gmatch(raw, "[^,]+") do
+    local host, port = string.match(addr, "^%[([%x:.]+)%]:(%d+)$")
+    if not host then
+      host, port = string.match(addr, "^([%d.]+):(%d+)$")
+    end
+    port = tonumber(port)
+    if host and port and port > 0 and port < 65536 then
+      peers[#peers + 1] = { host = host, port = port, key = addr }
+    end
+  end
+  return peers
+end
+
+-- load replaces the dict's content with a table (string); names missing
+-- from it are removed.
+local function load(body)
+  local seen = {}
+  local n = 0
+  for line in string.gmatch(body, "[^\n]+") do
+    local name, addrs = string.match(line, "^([%w_.-]+) ?([%w%.:,%[%]]*)$")
+    if name then
+      local ok, err = shared:set(name, addrs)
+      if not ok then
+        return nil, "shared dict: " .. tostring(err)
+      end
+      seen[name] = true
+      n = n + 1
+    end
+  end
+  for _, k in ipairs(shared:get_keys(0)) do
+    if not seen[k] then
+      shared:delete(k)
+    end
+  end
+  return n
+end
+
+-- init runs in the master at every start and reload: it loads the last
+-- table the controller wrote, so a restarted nginx serves at once.
+function M.init(path)
+  local f = io.open(path, "r")
+  if not f then
+    return
+  end
+  local body = f:read("*a")
+  f:close()
+  local _, err = load(body)
+  if err then
+    ngx.log(ngx.ERR, "atrium: loading ", path, ": ", err)
+  end
+end
+
+-- update is the controller's endpoint: POST the whole table.
+function M.update()
+  if ngx.req.get_method() ~= "POST" then
+    return ngx.exit(405)
+  end
+  ngx.req.read_body()
+  local body = ngx.req.get_body_data()
+  if not body then
+    local file = ngx.req.get_body_file()
+    if file then
+      local f = io.open(file, "r")
+      if f then
+        body = f:read("*a")
+        f:close()
+      end
+    end
+  end
+  local n, err = load(body or "")
+  if err then
+    ngx.status = 500
+    ngx.say(err)
+    return ngx.exit(500)
+  end
+  ngx.say(n)
+end
+
+local function peers_of(name)
+  local raw = shared:get(name)
+  if not raw or raw == "" then
+    return nil
+  end
+  local c = cache[name]
+  if not c or c.raw ~= raw then
+    local peers = parse_peers(raw)
+    if #peers == 0 then
+      return nil
+    end
+    -- Start each worker at a different peer so they do not move in step.
+    c = { raw = raw, peers = peers, rr = math.random(#peers) - 1 }
+    cache[name] = c
+  end
+  return c
+end
+
+-- access answers 503 when the location's upstream has no ready endpoint,
+-- and hands the peers to the balancer.
+function M.access()
+  local c = peers_of(ngx.var.atrium_upstream)
+  if not c then
+    return ngx.exit(503)
+  end
+  ngx.ctx.atrium_peers = c
+end
+
+-- balance picks the next peer round-robin, skipping peers that failed
+-- recently and peers this request already tried.
+function M.balance()
+  local ctx = ngx.ctx
+  local c = ctx.atrium_peers
+  if not c then
+    return ngx.exit(ngx.ERROR)
+  end
+  local peers = c.peers
+  local n = #peers
+  local now = ngx.now()
+  if ctx.atrium_tried then
+    local state = balancer.get_last_failure()
+    if state == "failed" and ctx.atrium_last then
+      failed[ctx.atrium_last] = now + FAIL_TIMEOUT
+    end
+  else
+    ctx.atrium_tried = {}
+    local more = math.min(n, MAX_TRIES) - 1
+    if more > 0 then
+      balancer.set_more_tries(more)
+    end
+  end
+  local tried = ctx.atrium_tried
+  local pick, fallback
+  for _ = 1, n do
+    c.rr = c.rr % n + 1
+    local p = peers[c.rr]
+    if not tried[p.key] then
+      local until_ = failed[p.key]
+      if not until_ or until_ <= now then
+        pick = p
+        break
+      end
+      fallback = fallback or p
+    end
+  end
+  pick = pick or fallback or peers[c.rr % n + 1]
+  tried[pick.key] = true
+  ctx.atrium_last = pick.key
+  local ok, err = balancer.set_current_peer(pick.host, pick.port)
+  if not ok then
+    ngx.log(ngx.ERR, "atrium: set_current_peer ", pick.key, ": ", err)
+    return ngx.exit(ngx.ERROR)
+  end
+end
+
+return M
