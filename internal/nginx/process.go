@@ -11,11 +11,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// process is one nginx master we started.
+// process is one nginx master: one we started (cmd set), or one a previous
+// controller started and we adopted (adopted set, cmd nil).
 type process struct {
-	cmd *exec.Cmd
-	pid int
-	out *logWriter
+	cmd     *exec.Cmd
+	adopted bool
+	pid     int
+	out     *logWriter
 	// expected is set before we stop the master on purpose, so its exit is
 	// not reported as a crash.
 	expected atomic.Bool
@@ -34,16 +36,23 @@ type process struct {
 //     nginx before Shutdown drains it, and workers orphaned by a killed master
 //     can be found and killed (they would otherwise keep the ports bound and
 //     keep serving, so a restarted master could not bind);
-//   - Pdeathsig SIGTERM stops nginx (fast shutdown) if the controller dies
-//     without calling Shutdown, so no orphaned nginx outlives it. Linux sends
-//     it when the OS thread that forked exits; Go keeps its threads alive, so
-//     in practice this is the controller's death.
+//   - no Pdeathsig: if the controller dies without Shutdown (a crash, a
+//     kill), nginx keeps serving on its last good config, and the next
+//     controller adopts it (see Adopt) and reloads it gracefully. A
+//     controller that is told to stop (SIGTERM) drains and stops nginx.
 func (s *Supervisor) spawn() (*process, error) {
+	// A master that was killed leaves its unix socket behind, and nginx
+	// will not bind over an existing file. We only spawn when no master of
+	// ours runs on this Dir (a live one would have been adopted), so the
+	// file is stale.
+	if err := os.Remove(s.paths.ControlSocket); err != nil && !os.IsNotExist(err) {
+		return nil, err
+	}
 	out := newLogWriter(s.log.With("source", "nginx"))
 	cmd := exec.Command(s.bin, "-p", s.paths.Dir+"/", "-c", s.paths.Config, "-g", "daemon off;")
 	cmd.Dir = s.paths.Dir
 	cmd.Stdout, cmd.Stderr = out, out // same writer: exec shares one pipe
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// Workers inherit the pipe; never let a straggler block Wait forever.
 	cmd.WaitDelay = 2 * time.Second
 
@@ -101,13 +110,30 @@ func (s *Supervisor) watch(p *process) {
 
 // signal delivers sig to the master (through its pidfd, so never to a
 // recycled PID). os.ErrProcessDone means it has already exited.
-func (p *process) signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
+func (p *process) signal(sig os.Signal) error {
+	if p.adopted {
+		if p.exited() {
+			return os.ErrProcessDone
+		}
+		return syscall.Kill(p.pid, sig.(syscall.Signal))
+	}
+	return p.cmd.Process.Signal(sig)
+}
+
+// forceKill sends SIGKILL to the master; its watcher takes the workers.
+func (p *process) forceKill() {
+	if p.adopted {
+		_ = p.signal(syscall.SIGKILL)
+		return
+	}
+	_ = p.cmd.Process.Kill()
+}
 
 // kill stops a master we gave up on (its start could not be confirmed):
 // SIGKILL, and watch takes the workers with it.
 func (p *process) kill() {
 	p.expected.Store(true)
-	_ = p.cmd.Process.Kill()
+	p.forceKill()
 	<-p.done
 }
 

@@ -133,7 +133,7 @@ func (s *Supervisor) Shutdown(ctx context.Context) error {
 	select {
 	case <-p.done:
 	case <-t.C:
-		_ = p.cmd.Process.Kill()
+		p.forceKill()
 		<-p.done
 	}
 	return fmt.Errorf("nginx: shutdown was not graceful: %w", ctx.Err())

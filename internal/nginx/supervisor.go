@@ -225,6 +225,9 @@ func (s *Supervisor) Apply(ctx context.Context, c Candidate) (Result, error) {
 	s.good, s.uncertain = &c, false
 	s.mu.Lock()
 	s.haveGood, s.goodHash = true, c.Hash
+	if s.proc != nil && !s.stopping {
+		s.ready = true // also an adopted nginx, once it runs our config
+	}
 	s.mu.Unlock()
 	s.removeStale(prev, c.Files)
 	s.log.Info("nginx config applied", "result", res.String(), "hash", c.Hash)

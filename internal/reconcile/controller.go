@@ -24,9 +24,11 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	crlog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/atrium-ingress/atrium/internal/nginx"
@@ -38,6 +40,8 @@ func Run(ctx context.Context, o Options, log *slog.Logger) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
+	// controller-runtime and client-go log through logr; route them to slog.
+	crlog.SetLogger(logr.FromSlogHandler(log.Handler()))
 	restCfg, err := restConfig(o.Kubeconfig)
 	if err != nil {
 		return err
@@ -115,6 +119,12 @@ func Run(ctx context.Context, o Options, log *slog.Logger) error {
 			log.Error("healthz/metrics server failed", "err", err)
 		}
 	}()
+	// A previous controller that crashed may have left nginx serving: take
+	// it over and reload it, rather than start a second one (no request is
+	// dropped across a controller restart).
+	if sup.Adopt() {
+		log.Info("adopted a running nginx; the first sync reloads it", "pid", sup.PID())
+	}
 	supCtx, stopSup := context.WithCancel(context.Background())
 	defer stopSup()
 	go func() { _ = sup.Run(supCtx) }()

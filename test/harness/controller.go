@@ -82,7 +82,11 @@ func StartController(ctx context.Context, o ControllerOptions) (*Controller, err
 			*p = port
 		}
 	}
+	killStaleNginx()
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(o.Dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 		return nil, err
 	}
 	args := []string{
@@ -147,6 +151,7 @@ func (c *Controller) waitHealthy(ctx context.Context, timeout time.Duration) err
 }
 
 // Stop sends SIGTERM (graceful: nginx drains) and waits; then SIGKILL.
+// Whatever nginx is left (after a Kill, say) is ended too.
 func (c *Controller) Stop() {
 	if c == nil {
 		return
@@ -157,12 +162,20 @@ func (c *Controller) Stop() {
 	case <-time.After(20 * time.Second):
 		c.Kill()
 	}
+	stopNginx(c.Opts.Dir)
 }
 
-// Kill ends the controller and its process group (nginx) at once.
+// Kill ends the controller at once, as a crash would. nginx, in its own
+// process group, keeps serving until a new controller adopts it or Stop.
 func (c *Controller) Kill() {
 	_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
 	<-c.done
+}
+
+// Restart starts a new controller process with the same options (after a
+// Kill or Stop), waiting until it is healthy.
+func (c *Controller) Restart(ctx context.Context) (*Controller, error) {
+	return StartController(ctx, c.Opts)
 }
 
 // Exited reports whether the process has ended.
