@@ -194,3 +194,35 @@ func waitEvent(t *testing.T, ns, ingress, typ, reason, text string) {
 }
 
 func ptrPathType(p networkingv1.PathType) *networkingv1.PathType { return &p }
+
+// TestEventsNotRepeated: a problem raises one Warning Event; later
+// rebuilds (other changes) do not repeat it.
+func TestEventsNotRepeated(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	deploy(t, ns, "web", 1)
+	createIngress(t, ingress(ns, "once", rule(hostFor(ns, "once"), prefix("/", "missing-svc"))))
+	waitEvent(t, ns, "once", corev1.EventTypeWarning, "ServiceNotFound", "missing-svc")
+	// More rebuilds: other Ingresses come and go.
+	for i := 0; i < 3; i++ {
+		name := fmt.Sprintf("other-%d", i)
+		createIngress(t, ingress(ns, name, rule(hostFor(ns, name), prefix("/", "web"))))
+		eventually(t, settle, "other served", expect(request{host: hostFor(ns, name), path: "/"}, 200, "web-"))
+	}
+	evs, err := env.client.EventsV1().Events(ns).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range evs.Items {
+		if e.Regarding.Name == "once" && e.Reason == "ServiceNotFound" {
+			n++
+			if e.Series != nil && e.Series.Count > 1 {
+				t.Errorf("event repeated %d times in a series", e.Series.Count)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d ServiceNotFound Events for one problem, want 1", n)
+	}
+}
