@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atrium-ingress/atrium/internal/annotations"
 	"github.com/atrium-ingress/atrium/internal/nginxconf"
 	"github.com/atrium-ingress/atrium/internal/reconcile"
 )
@@ -69,6 +70,19 @@ func runRender(args []string, stdout, stderr io.Writer) error {
 		len(served), len(snap.Ingresses), o.IngressClass, o.ControllerClass, len(probs))
 	for _, p := range probs {
 		fmt.Fprintf(stderr, "problem: %s\n", p)
+	}
+	// What a migration from ingress-nginx keeps: per Ingress, the
+	// annotations read, ignored and refused.
+	for _, ing := range served {
+		r := annotations.Parse(ing.Annotations, o.AnnotationsPrefix)
+		if len(r.Supported)+len(r.Unsupported)+len(r.Invalid) == 0 {
+			continue
+		}
+		fmt.Fprintf(stderr, "annotations of %s/%s: supported %v; unsupported %v", ing.Namespace, ing.Name, r.Supported, r.Unsupported)
+		for _, inv := range r.Invalid {
+			fmt.Fprintf(stderr, "; invalid %s (%s)", inv.Key, inv.Problem)
+		}
+		fmt.Fprintln(stderr)
 	}
 	if *failOnProblems && len(probs) > 0 {
 		return exitError(2)

@@ -124,6 +124,8 @@ type locationEntry struct {
 	owner    ObjectRef
 	userPath string
 	pathType string
+	// ann are the annotations of the owning Ingress (zero for fallbacks).
+	ann ingressAnnotations
 }
 
 type tlsEntry struct {
@@ -157,18 +159,19 @@ func (b *builder) ingress(ing *networkingv1.Ingress) {
 		return
 	}
 	source := ing.Namespace + "/" + ing.Name
+	ann := b.readAnnotations(ing, ref)
 
 	var defEntry *locationEntry
 	if db := ing.Spec.DefaultBackend; db != nil {
 		res := b.backend(ing.Namespace, db, ref, "spec.defaultBackend")
-		defEntry = &locationEntry{loc: Location{Match: MatchPrefix, Path: "/", Upstream: res.upstream, Status: res.status, Source: source}, owner: ref}
+		defEntry = &locationEntry{loc: ann.apply(Location{Match: MatchPrefix, Path: "/", Upstream: res.upstream, Status: res.status, Source: source}), owner: ref, ann: ann}
 		// Only an Ingress without rules speaks for every host (as in
 		// Contour); with rules, its default backend serves its own hosts.
 		switch {
 		case len(ing.Spec.Rules) > 0:
 		case b.catchAllDefault == nil:
 			b.catchAllDefault = defEntry
-		case b.catchAllDefault.loc != defEntry.loc:
+		case !sameTarget(b.catchAllDefault.loc, defEntry.loc):
 			b.ps.add(ref, "spec.defaultBackend", ReasonDefaultBackendConflict,
 				"the default backend for unmatched requests is already set by the older Ingress %s", b.catchAllDefault.owner.Namespace+"/"+b.catchAllDefault.owner.Name)
 		}
@@ -210,17 +213,20 @@ func (b *builder) ingress(ing *networkingv1.Ingress) {
 		if r.Host != "" && defEntry != nil && sb.fallback == nil {
 			sb.fallback = defEntry
 		}
+		if ann.appRoot != "" && !ann.failClosed {
+			b.addLocation(sb, &locationEntry{loc: ann.appRootLocation(source), owner: ref, userPath: "/", pathType: "app-root", ann: ann}, "metadata.annotations[app-root]")
+		}
 		if r.HTTP == nil {
 			continue
 		}
 		for j := range r.HTTP.Paths {
-			b.path(sb, ing, ref, source, fmt.Sprintf("%s.http.paths[%d]", field, j), &r.HTTP.Paths[j])
+			b.path(sb, ing, ref, source, fmt.Sprintf("%s.http.paths[%d]", field, j), &r.HTTP.Paths[j], ann)
 		}
 	}
 }
 
 // path adds one HTTPIngressPath to its server, deciding conflicts.
-func (b *builder) path(sb *serverBuild, ing *networkingv1.Ingress, ref ObjectRef, source, field string, p *networkingv1.HTTPIngressPath) {
+func (b *builder) path(sb *serverBuild, ing *networkingv1.Ingress, ref ObjectRef, source, field string, p *networkingv1.HTTPIngressPath, ann ingressAnnotations) {
 	pt := networkingv1.PathTypeImplementationSpecific
 	if p.PathType != nil {
 		pt = *p.PathType
@@ -242,7 +248,7 @@ func (b *builder) path(sb *serverBuild, ing *networkingv1.Ingress, ref ObjectRef
 	entry := func(m MatchKind, path string, weak bool) *locationEntry {
 		l := loc
 		l.Match, l.Path = m, path
-		return &locationEntry{loc: l, weak: weak, owner: ref, userPath: userPath, pathType: string(pt)}
+		return &locationEntry{loc: ann.apply(l), weak: weak, owner: ref, userPath: userPath, pathType: string(pt), ann: ann}
 	}
 	if pt == networkingv1.PathTypeExact {
 		b.addLocation(sb, entry(MatchExact, userPath, false), field)
@@ -271,7 +277,7 @@ func (b *builder) addLocation(sb *serverBuild, e *locationEntry, field string) {
 		sb.locations[key] = e
 	case e.weak && !cur.weak:
 		// keep the Exact path
-	case cur.loc.Upstream != e.loc.Upstream || cur.loc.Status != e.loc.Status:
+	case !sameTarget(cur.loc, e.loc):
 		host := sb.host
 		if host == "" {
 			host = "*"

@@ -58,17 +58,21 @@ func (b *builder) config() *Config {
 			if c := b.hostCertificate(sb); c != nil {
 				srv.CertFile = b.certFile(c)
 			}
-			srv.RedirectHTTPS = sb.tls != nil
+			srv.TLS = sb.tls != nil
 		}
 		haveRoot := false
 		for k, e := range sb.locations {
-			srv.Locations = append(srv.Locations, e.loc)
+			l := e.loc
+			l.RedirectHTTPS = e.ann.redirectHTTPS(srv.TLS)
+			srv.Locations = append(srv.Locations, l)
 			if k.match == MatchPrefix && k.path == "/" {
 				haveRoot = true
 			}
 		}
 		if !haveRoot {
-			srv.Locations = append(srv.Locations, sb.fallback.loc)
+			l := sb.fallback.loc
+			l.RedirectHTTPS = sb.fallback.ann.redirectHTTPS(srv.TLS)
+			srv.Locations = append(srv.Locations, l)
 		}
 		srv.Locations = append(srv.Locations, noAutoRedirect(srv.Locations)...)
 		sort.Slice(srv.Locations, func(i, j int) bool {

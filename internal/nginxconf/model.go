@@ -1,5 +1,7 @@
 package nginxconf
 
+import "reflect"
+
 // Config is the typed model of one nginx.conf. Every string in it has been
 // validated by Build; the template only prints.
 type Config struct {
@@ -43,8 +45,9 @@ type Server struct {
 	Wildcard bool
 	// CertFile is the absolute path of the PEM (certificate and key) served by SNI.
 	CertFile string
-	// RedirectHTTPS answers plain HTTP with a 308 to HTTPS.
-	RedirectHTTPS bool
+	// TLS says the host is listed in an Ingress's spec.tls: its paths
+	// redirect plain HTTP to HTTPS unless an annotation says otherwise.
+	TLS bool
 	// RedirectPort is the HTTPS port put in redirects ("" for 443).
 	RedirectPort string
 	Locations    []Location
@@ -72,6 +75,47 @@ type Location struct {
 	Status int
 	// Source says which Ingress (namespace/name) put it here; rendered as a comment.
 	Source string
+	// RedirectHTTPS answers plain HTTP with a 308 to HTTPS.
+	RedirectHTTPS bool
+	// Redirect answers every request with a redirect (permanent-redirect,
+	// temporal-redirect, app-root) instead of proxying.
+	Redirect *Redirect
+	// Deny and Allow are source CIDRs: deny first, then allow; with any
+	// Allow, everything else is denied.
+	Deny  []string
+	Allow []string
+	// Proxy holds per-location proxy settings from annotations; zero
+	// values keep the http-level defaults.
+	Proxy ProxySettings
+}
+
+// Redirect is a fixed redirect answer.
+type Redirect struct {
+	Code int
+	// URL is an absolute URL, or a path to which nginx prefixes the
+	// request's scheme and Host (PathOnly).
+	URL      string
+	PathOnly bool
+}
+
+// ProxySettings are location-level proxy directives, already formatted.
+type ProxySettings struct {
+	ClientMaxBodySize string // "8m"
+	ConnectTimeout    string // "5s"
+	ReadTimeout       string
+	SendTimeout       string
+	Buffering         string // "on"/"off"
+	RequestBuffering  string
+	HTTPVersion       string // "1.0"/"1.1"
+	UpstreamVhost     string // Host header to endpoints
+	XForwardedPrefix  string
+}
+
+// sameTarget says whether two locations answer alike (Source aside), which
+// decides whether two Ingresses really conflict.
+func sameTarget(a, b Location) bool {
+	a.Source, b.Source = "", ""
+	return reflect.DeepEqual(a, b)
 }
 
 // Upstream is a load-balanced group of endpoints of one Service port. Its

@@ -20,6 +20,8 @@ const (
 	ReasonCertificateHostMismatch Reason = "CertificateHostMismatch"
 	ReasonPathConflict            Reason = "PathConflict"
 	ReasonDefaultBackendConflict  Reason = "DefaultBackendConflict"
+	ReasonInvalidAnnotation       Reason = "InvalidAnnotation"
+	ReasonUnsupportedAnnotation   Reason = "UnsupportedAnnotations"
 )
 
 // ObjectRef names the object a Problem belongs to.

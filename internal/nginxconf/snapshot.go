@@ -39,6 +39,10 @@ type Options struct {
 	FallbackCertificate []byte
 	FallbackKey         []byte
 
+	// AnnotationsPrefix is the prefix of the ingress-nginx annotations read
+	// ("nginx.ingress.kubernetes.io" when empty).
+	AnnotationsPrefix string
+
 	// BindAddresses are the addresses nginx listens on; empty means all.
 	BindAddresses []string
 	HTTPPort      int

@@ -225,6 +225,7 @@ func CoreOptions(o Options, dir string, now time.Time) (nginxconf.Options, error
 		IngressClass:                 o.IngressClass,
 		ControllerClass:              o.ControllerClass,
 		WatchWithoutClass:            o.WatchWithoutClass,
+		AnnotationsPrefix:            o.AnnotationsPrefix,
 		FallbackCertificate:          crt,
 		FallbackKey:                  key,
 		BindAddresses:                o.bindAddresses(),

@@ -22,6 +22,8 @@ type Options struct {
 	WatchWithoutClass bool
 	WatchNamespace    string
 
+	AnnotationsPrefix string
+
 	DefaultBackendService string
 	DefaultSSLCertificate string
 
@@ -62,6 +64,7 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.ControllerClass, "controller-class", "atrium-ingress.io/controller", "spec.controller value of the IngressClasses this controller serves.")
 	fs.BoolVar(&o.WatchWithoutClass, "watch-ingress-without-class", false, "Also serve Ingresses that name no class (no ingressClassName and no annotation).")
 	fs.StringVar(&o.WatchNamespace, "watch-namespace", "", "Namespace to watch for Ingresses, Services, EndpointSlices and Secrets. Empty: all namespaces.")
+	fs.StringVar(&o.AnnotationsPrefix, "annotations-prefix", "nginx.ingress.kubernetes.io", "Prefix of the ingress-nginx annotations read (see docs/annotations.md).")
 	fs.StringVar(&o.DefaultBackendService, "default-backend-service", "", "Service (namespace/name) that answers unknown hosts and unmatched paths. Empty: a built-in 404.")
 	fs.StringVar(&o.DefaultSSLCertificate, "default-ssl-certificate", "", "kubernetes.io/tls Secret (namespace/name) served where no Ingress certificate applies. Empty: a self-signed certificate generated at start.")
 	fs.IntVar(&o.HTTPPort, "http-port", 80, "Port nginx serves HTTP on.")

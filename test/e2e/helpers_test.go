@@ -242,3 +242,5 @@ type netConn = net.Conn
 
 // dialProxy opens a TCP connection to the proxy's HTTP listener.
 func dialProxy() (net.Conn, error) { return net.DialTimeout("tcp", env.httpAddr, 5*time.Second) }
+
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

@@ -1,0 +1,120 @@
+package annotations
+
+import (
+	"flag"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite docs/annotations.md")
+
+const p = DefaultPrefix + "/"
+
+func TestParseValid(t *testing.T) {
+	r := Parse(map[string]string{
+		p + "proxy-body-size":         "8M",
+		p + "proxy-read-timeout":      "120",
+		p + "proxy-connect-timeout":   "10s",
+		p + "ssl-redirect":            "false",
+		p + "whitelist-source-range":  "10.0.0.0/8, 192.168.1.1",
+		p + "allowlist-source-range":  "::1",
+		p + "permanent-redirect":      "https://example.com/new?x=1",
+		p + "permanent-redirect-code": "308",
+		p + "upstream-vhost":          "Internal.Example:8080",
+		"other.io/annotation":         "ignored",
+	}, DefaultPrefix)
+	if len(r.Invalid) != 0 || len(r.Unsupported) != 0 {
+		t.Fatalf("invalid %v unsupported %v", r.Invalid, r.Unsupported)
+	}
+	s := r.Set
+	if *s.ProxyBodySize != "8m" || *s.ProxyReadTimeout != 120*time.Second || *s.ProxyConnectTimeout != 10*time.Second {
+		t.Errorf("sizes/timeouts: %v %v %v", *s.ProxyBodySize, *s.ProxyReadTimeout, *s.ProxyConnectTimeout)
+	}
+	if *s.SSLRedirect != false || *s.PermanentRedirect != "https://example.com/new?x=1" || *s.PermanentRedirectCode != 308 {
+		t.Errorf("redirects: %v %v %v", *s.SSLRedirect, *s.PermanentRedirect, *s.PermanentRedirectCode)
+	}
+	if want := []CIDR{"::1/128", "10.0.0.0/8", "192.168.1.1/32"}; !reflect.DeepEqual(s.AllowSourceRange, want) {
+		t.Errorf("allow = %v, want %v (allowlist-source-range sorts before whitelist-source-range)", s.AllowSourceRange, want)
+	}
+	if *s.UpstreamVhost != "internal.example:8080" {
+		t.Errorf("vhost %q", *s.UpstreamVhost)
+	}
+	if len(r.Supported) != 9 {
+		t.Errorf("supported = %v", r.Supported)
+	}
+}
+
+// TestParseRefusesInjection: values that could end an nginx argument,
+// start a variable or a new directive are refused, each naming its key.
+func TestParseRefusesInjection(t *testing.T) {
+	bad := map[string]string{
+		"proxy-body-size":         "1m; return 200 pwned",
+		"proxy-read-timeout":      "60;",
+		"permanent-redirect":      "https://x;}\n location /pwn { return 200 pwned; }",
+		"temporal-redirect":       "https://example.com/$request_uri",
+		"whitelist-source-range":  "10.0.0.0/8; allow all",
+		"upstream-vhost":          "a\"b",
+		"x-forwarded-prefix":      "/p {",
+		"app-root":                "/x\r\nadd_header X y",
+		"ssl-redirect":            "yes",
+		"permanent-redirect-code": "200",
+		"proxy-http-version":      "2",
+	}
+	ann := map[string]string{}
+	for k, v := range bad {
+		ann[p+k] = v
+	}
+	r := Parse(ann, DefaultPrefix)
+	if len(r.Invalid) != len(bad) {
+		t.Fatalf("%d of %d refused: %+v", len(r.Invalid), len(bad), r.Invalid)
+	}
+	for _, inv := range r.Invalid {
+		if !strings.HasPrefix(inv.Key, p) || inv.Problem == "" {
+			t.Errorf("refusal without key or reason: %+v", inv)
+		}
+	}
+}
+
+func TestUnsupportedAndSnippets(t *testing.T) {
+	r := Parse(map[string]string{
+		p + "configuration-snippet": "more_set_headers x;",
+		p + "server-snippet":        "location /x {}",
+		p + "affinity":              "cookie",
+		"custom.io/prefix":          "x",
+	}, DefaultPrefix)
+	want := []string{p + "affinity", p + "configuration-snippet", p + "server-snippet"}
+	if !reflect.DeepEqual(r.Unsupported, want) {
+		t.Errorf("unsupported = %v, want %v", r.Unsupported, want)
+	}
+	// Another prefix reads the same annotations under its own name.
+	r = Parse(map[string]string{"example.com/proxy-body-size": "2m", p + "proxy-body-size": "9m"}, "example.com")
+	if r.Set.ProxyBodySize == nil || *r.Set.ProxyBodySize != "2m" {
+		t.Errorf("--annotations-prefix not honoured: %+v", r.Set.ProxyBodySize)
+	}
+}
+
+// TestDocsUpToDate fails when docs/annotations.md is not what the registry says.
+func TestDocsUpToDate(t *testing.T) {
+	const path = "../../docs/annotations.md"
+	want := Markdown(DefaultPrefix)
+	if *update {
+		if err := os.MkdirAll("../../docs", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil || string(got) != want {
+		t.Fatalf("docs/annotations.md is stale: run go test ./internal/annotations -update (%v)", err)
+	}
+	for _, d := range Defs() {
+		if d.Doc == "" || d.Scope == "" || d.Risk == "" || d.Parse == nil {
+			t.Errorf("annotation %s lacks metadata", d.Key)
+		}
+	}
+}

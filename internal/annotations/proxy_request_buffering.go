@@ -1,0 +1,18 @@
+package annotations
+
+func init() {
+	register(Def{
+		Key:   "proxy-request-buffering",
+		Scope: ScopeLocation,
+		Risk:  RiskLow,
+		Doc:   "`on` or `off`: read the whole request body before proxying; default on.",
+		Parse: func(value string, s *Set) error {
+			b, err := parseOnOff(value)
+			if err != nil {
+				return err
+			}
+			s.ProxyRequestBuffering = &b
+			return nil
+		},
+	})
+}

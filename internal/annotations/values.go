@@ -1,0 +1,132 @@
+package annotations
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Size is an nginx size: a number with an optional k or m suffix, as
+// nginx prints it ("8m"). "0" means unlimited for proxy-body-size.
+type Size string
+
+var sizeRe = regexp.MustCompile(`^[0-9]{1,9}[kKmMgG]?$`)
+
+func parseSize(v string) (Size, error) {
+	v = strings.TrimSpace(v)
+	if !sizeRe.MatchString(v) {
+		return "", fmt.Errorf("%q is not a size (a number with an optional k, m or g suffix)", v)
+	}
+	// nginx knows k and m; express g in m.
+	if last := v[len(v)-1]; last == 'g' || last == 'G' {
+		n, _ := strconv.Atoi(v[:len(v)-1])
+		return Size(strconv.Itoa(n*1024) + "m"), nil
+	}
+	return Size(strings.ToLower(v)), nil
+}
+
+// parseSeconds reads ingress-nginx's timeout values: whole seconds
+// ("60"), or a number with an s suffix.
+func parseSeconds(v string) (time.Duration, error) {
+	v = strings.TrimSuffix(strings.TrimSpace(v), "s")
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 86400 {
+		return 0, fmt.Errorf("%q is not a number of seconds from 1 to 86400", v)
+	}
+	return time.Duration(n) * time.Second, nil
+}
+
+func parseBool(v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not true or false", v)
+}
+
+// CIDR is a validated network in canonical form ("10.0.0.0/8", "::1/128").
+type CIDR string
+
+// parseCIDRs reads a comma-separated list of CIDRs or IPs.
+func parseCIDRs(v string) ([]CIDR, error) {
+	var out []CIDR
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if ip := net.ParseIP(f); ip != nil {
+			bits := 32
+			if ip.To4() == nil {
+				bits = 128
+			}
+			f = fmt.Sprintf("%s/%d", ip, bits)
+		}
+		_, n, err := net.ParseCIDR(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an IP address or CIDR", f)
+		}
+		out = append(out, CIDR(n.String()))
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no CIDR given")
+	}
+	return out, nil
+}
+
+// urlChars is what a redirect URL may contain: RFC 3986 characters less
+// those with a meaning to nginx's config ('"', '\”, ';', '{', '}', '$',
+// '\\', whitespace) and less '%'-free control: percent-encoding is allowed.
+var urlChars = regexp.MustCompile(`^[A-Za-z0-9._~:/?#\[\]@!&()*+,=%-]+$`)
+
+// parseURL checks an absolute http(s) URL with a host.
+func parseURL(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if !urlChars.MatchString(v) {
+		return "", fmt.Errorf("%q has characters that are not allowed in a URL here (no quotes, spaces, ';', '{', '}', '$' or '\\\\')", v)
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("%q is not an absolute http or https URL", v)
+	}
+	return v, nil
+}
+
+// pathRe is a URL path as app-root and x-forwarded-prefix take it.
+var pathRe = regexp.MustCompile(`^/[A-Za-z0-9/._~!&()*+,=:@-]*$`)
+
+func parsePath(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if !pathRe.MatchString(v) || strings.Contains(v, "//") || strings.Contains(v, "/../") || strings.HasSuffix(v, "/..") {
+		return "", fmt.Errorf("%q is not a plain absolute path", v)
+	}
+	return v, nil
+}
+
+var hostRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$`)
+
+// parseHostHeader checks a Host header value (a DNS name, optional port).
+func parseHostHeader(v string) (string, error) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if len(v) > 253 || !hostRe.MatchString(v) {
+		return "", fmt.Errorf("%q is not a host name (with an optional port)", v)
+	}
+	return v, nil
+}
+
+// parseOnOff reads nginx's on/off (and true/false, which users write too).
+func parseOnOff(v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "on", "true":
+		return true, nil
+	case "off", "false":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not on or off", v)
+}
