@@ -193,3 +193,54 @@ func containsName(c *x509.Certificate, name string) bool {
 	}
 	return false
 }
+
+// TestTLSSecretCorrupted: a Secret whose certificate turns to garbage falls
+// back to the default certificate for its host, with an Event; another host
+// with a good Secret is unaffected.
+func TestTLSSecretCorrupted(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	deploy(t, ns, "web", 1)
+	bad, good := hostFor(ns, "corrupt"), hostFor(ns, "intact")
+	for name, h := range map[string]string{"bad-cert": bad, "good-cert": good} {
+		serial := int64(3001)
+		if name == "good-cert" {
+			serial = 3002
+		}
+		if _, err := env.client.CoreV1().Secrets(ns).Create(context.Background(), selfSignedSecret(t, ns, name, serial, h), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ing := ingress(ns, "corrupt", rule(bad, prefix("/", "web")), rule(good, prefix("/", "web")))
+	ing.Spec.TLS = []networkingv1.IngressTLS{{Hosts: []string{bad}, SecretName: "bad-cert"}, {Hosts: []string{good}, SecretName: "good-cert"}}
+	createIngress(t, ing)
+	eventually(t, settle, "both certificates served", func() error {
+		a, err1 := servedSerial(bad)
+		b, err2 := servedSerial(good)
+		if err1 != nil || err2 != nil || a != 3001 || b != 3002 {
+			return fmt.Errorf("serials %d %d (%v %v)", a, b, err1, err2)
+		}
+		return nil
+	})
+	sec, err := env.client.CoreV1().Secrets(ns).Get(context.Background(), "bad-cert", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec.Data[corev1.TLSCertKey] = []byte("-----BEGIN CERTIFICATE-----\nZ2FyYmFnZQ==\n-----END CERTIFICATE-----\n")
+	if _, err := env.client.CoreV1().Secrets(ns).Update(context.Background(), sec, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, settle, "default certificate for the corrupted host", func() error {
+		if s, err := servedSerial(bad); err != nil || s == 3001 {
+			return fmt.Errorf("serial %d, %v", s, err)
+		}
+		return nil
+	})
+	waitEvent(t, ns, "corrupt", corev1.EventTypeWarning, "InvalidCertificate", "bad-cert")
+	if s, err := servedSerial(good); err != nil || s != 3002 {
+		t.Errorf("the other host's certificate changed: serial %d, %v", s, err)
+	}
+	if err := expect(request{host: bad, path: "/", https: true}, 200, "web-")(); err != nil {
+		t.Errorf("the corrupted host keeps serving: %v", err)
+	}
+}
