@@ -7,7 +7,7 @@ BIN := $(CURDIR)/bin
 # keep their parallelism modest on 2-core machines.
 TEST_FLAGS ?= -count=1 -timeout 30m
 
-.PHONY: all build tools setup run test unit e2e lint bench clean check-root
+.PHONY: all build tools setup run test unit e2e e2e-kind lint bench clean check-root
 
 all: build
 
@@ -38,6 +38,11 @@ unit:
 
 e2e: setup build
 	$(GO) test $(TEST_FLAGS) -v ./test/e2e/...
+
+# The e2e suite against Atrium installed from deploy/ in a kind cluster
+# (needs Docker, kind >= v0.20, kubectl, curl; not part of `make test`).
+e2e-kind:
+	bash hack/e2e-kind.sh
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [[ -n "$$out" ]]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -101,11 +101,14 @@ func (a ingressAnnotations) apply(l Location) Location {
 
 // redirectHTTPS decides the HTTP-to-HTTPS redirect of a location of this
 // Ingress on a host with or without TLS.
-func (a ingressAnnotations) redirectHTTPS(hostTLS bool) bool {
+func (a ingressAnnotations) redirectHTTPS(hostTLS, globalDefault bool) bool {
 	if a.forceSSL {
 		return true
 	}
-	return hostTLS && (a.sslRedirect == nil || *a.sslRedirect)
+	if a.sslRedirect != nil {
+		return hostTLS && *a.sslRedirect
+	}
+	return hostTLS && globalDefault
 }
 
 // appRootLocation is app-root's "= /" redirect.

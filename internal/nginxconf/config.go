@@ -1,6 +1,7 @@
 package nginxconf
 
 import (
+	"github.com/atrium-ingress/atrium/internal/configmap"
 	"github.com/atrium-ingress/atrium/templates"
 	"net"
 	"path/filepath"
@@ -30,6 +31,17 @@ func (b *builder) config() *Config {
 	}
 	b.files[luaFile] = []byte(templates.AtriumLua)
 	cfg.LuaFile = filepath.Join(o.Dir, luaFile)
+	cfg.G = configmap.Defaults()
+	if o.Global != nil {
+		cfg.G = *o.Global
+	}
+	// The ConfigMap wins over the flags where both speak.
+	if cfg.G.WorkerProcesses != "" {
+		cfg.WorkerProcesses = cfg.G.WorkerProcesses
+	}
+	if cfg.G.WorkerShutdownTimeout > 0 {
+		cfg.WorkerShutdownTimeout = cfg.G.WorkerShutdownTimeout
+	}
 	if cfg.WorkerProcesses == "" {
 		cfg.WorkerProcesses = "auto"
 	}
@@ -63,7 +75,7 @@ func (b *builder) config() *Config {
 		haveRoot := false
 		for k, e := range sb.locations {
 			l := e.loc
-			l.RedirectHTTPS = e.ann.redirectHTTPS(srv.TLS)
+			l.RedirectHTTPS = e.ann.redirectHTTPS(srv.TLS, cfg.G.SSLRedirect)
 			srv.Locations = append(srv.Locations, l)
 			if k.match == MatchPrefix && k.path == "/" {
 				haveRoot = true
@@ -71,7 +83,7 @@ func (b *builder) config() *Config {
 		}
 		if !haveRoot {
 			l := sb.fallback.loc
-			l.RedirectHTTPS = sb.fallback.ann.redirectHTTPS(srv.TLS)
+			l.RedirectHTTPS = sb.fallback.ann.redirectHTTPS(srv.TLS, cfg.G.SSLRedirect)
 			srv.Locations = append(srv.Locations, l)
 		}
 		srv.Locations = append(srv.Locations, noAutoRedirect(srv.Locations)...)

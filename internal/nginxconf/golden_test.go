@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/atrium-ingress/atrium/internal/configmap"
 	"sigs.k8s.io/yaml"
 )
 
@@ -29,6 +31,8 @@ type caseOptions struct {
 	DefaultCertificate string `json:"defaultCertificate"`
 	WatchWithoutClass  bool   `json:"watchWithoutClass"`
 	HTTPSPort          int    `json:"httpsPort"`
+	// ConfigMap is the data of the --configmap ConfigMap.
+	ConfigMap map[string]string `json:"configMap"`
 }
 
 func testOptions(t testing.TB, dir string) Options {
@@ -83,6 +87,13 @@ func loadCase(t *testing.T, dir string) (Snapshot, Options) {
 		o.WatchWithoutClass = co.WatchWithoutClass
 		if co.HTTPSPort != 0 {
 			o.HTTPSPort = co.HTTPSPort
+		}
+		if co.ConfigMap != nil {
+			r := configmap.Parse(co.ConfigMap, configmap.Defaults())
+			if len(r.Invalid)+len(r.Unknown) > 0 {
+				t.Fatalf("options.yaml configMap: invalid %v unknown %v", r.Invalid, r.Unknown)
+			}
+			o.Global = &r.Config
 		}
 	}
 	return snap, o

@@ -1,6 +1,10 @@
 package nginxconf
 
-import "reflect"
+import (
+	"reflect"
+
+	"github.com/atrium-ingress/atrium/internal/configmap"
+)
 
 // Config is the typed model of one nginx.conf. Every string in it has been
 // validated by Build; the template only prints.
@@ -16,6 +20,9 @@ type Config struct {
 	LuaFile               string
 	EndpointsFile         string
 	ControlSocket         string
+
+	// G are the ConfigMap settings, validated by package configmap.
+	G configmap.Config
 
 	HTTPListen  []string
 	HTTPSListen []string

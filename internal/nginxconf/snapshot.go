@@ -9,6 +9,8 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/atrium-ingress/atrium/internal/configmap"
 )
 
 // Snapshot is every object the core reads. Order does not matter: Build sorts.
@@ -38,6 +40,9 @@ type Options struct {
 	// start) used when DefaultCertificate is unset or unusable.
 	FallbackCertificate []byte
 	FallbackKey         []byte
+
+	// Global holds the ConfigMap settings (nil: ingress-nginx's defaults).
+	Global *configmap.Config
 
 	// AnnotationsPrefix is the prefix of the ingress-nginx annotations read
 	// ("nginx.ingress.kubernetes.io" when empty).

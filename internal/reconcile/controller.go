@@ -99,7 +99,10 @@ func Run(ctx context.Context, o Options, log *slog.Logger) error {
 	}, log)
 	s.onApplied = func(string) { sw.trigger() }
 	s.extraServices = sw.publishService
-	if err := watch(ctx, mgr.GetCache(), s.rel, s.trigger); err != nil {
+	if o.ConfigMap != "" {
+		s.configMap, _ = parseNamespacedName(o.ConfigMap)
+	}
+	if err := watch(ctx, mgr.GetCache(), s.rel, s.trigger, s.configMap.Name != ""); err != nil {
 		return err
 	}
 	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
@@ -196,6 +199,13 @@ func cacheOptions(o Options, core nginxconf.Options) cache.Options {
 	opts := cache.Options{ByObject: map[client.Object]cache.ByObject{
 		&corev1.Secret{}: {Field: fields.OneTermEqualSelector("type", string(corev1.SecretTypeTLS))},
 	}}
+	if cm, err := parseNamespacedName(o.ConfigMap); err == nil {
+		// Only the one ConfigMap, not every ConfigMap of the cluster.
+		opts.ByObject[&corev1.ConfigMap{}] = cache.ByObject{
+			Namespaces: map[string]cache.Config{cm.Namespace: {}},
+			Field:      fields.OneTermEqualSelector("metadata.name", cm.Name),
+		}
+	}
 	if o.WatchNamespace != "" {
 		nss := map[string]cache.Config{o.WatchNamespace: {}}
 		// The flags may name objects outside the watched namespace.

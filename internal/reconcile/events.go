@@ -30,7 +30,7 @@ func newReporter(rec events.EventRecorder) *reporter {
 
 // report emits Warning Events for new problems and a Normal Sync Event for
 // each Ingress served for the first time. Call it after nginx took the config.
-func (r *reporter) report(snap nginxconf.Snapshot, served []*networkingv1.Ingress, probs []nginxconf.Problem) {
+func (r *reporter) report(snap nginxconf.Snapshot, served []*networkingv1.Ingress, probs []nginxconf.Problem, configMaps ...*corev1.ConfigMap) {
 	if r.rec == nil {
 		return
 	}
@@ -45,6 +45,9 @@ func (r *reporter) report(snap nginxconf.Snapshot, served []*networkingv1.Ingres
 	}
 	for _, s := range snap.Secrets {
 		objects[nginxconf.ObjectRef{Kind: "Secret", Namespace: s.Namespace, Name: s.Name}] = s
+	}
+	for _, c := range configMaps {
+		objects[nginxconf.ObjectRef{Kind: "ConfigMap", Namespace: c.Namespace, Name: c.Name}] = c
 	}
 	now := map[nginxconf.Problem]bool{}
 	for _, p := range probs {

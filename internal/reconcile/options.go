@@ -23,6 +23,7 @@ type Options struct {
 	WatchNamespace    string
 
 	AnnotationsPrefix string
+	ConfigMap         string
 
 	DefaultBackendService string
 	DefaultSSLCertificate string
@@ -65,6 +66,7 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.WatchWithoutClass, "watch-ingress-without-class", false, "Also serve Ingresses that name no class (no ingressClassName and no annotation).")
 	fs.StringVar(&o.WatchNamespace, "watch-namespace", "", "Namespace to watch for Ingresses, Services, EndpointSlices and Secrets. Empty: all namespaces.")
 	fs.StringVar(&o.AnnotationsPrefix, "annotations-prefix", "nginx.ingress.kubernetes.io", "Prefix of the ingress-nginx annotations read (see docs/annotations.md).")
+	fs.StringVar(&o.ConfigMap, "configmap", "", "ConfigMap (namespace/name) with ingress-nginx style global settings (see docs/configmap.md), applied live.")
 	fs.StringVar(&o.DefaultBackendService, "default-backend-service", "", "Service (namespace/name) that answers unknown hosts and unmatched paths. Empty: a built-in 404.")
 	fs.StringVar(&o.DefaultSSLCertificate, "default-ssl-certificate", "", "kubernetes.io/tls Secret (namespace/name) served where no Ingress certificate applies. Empty: a self-signed certificate generated at start.")
 	fs.IntVar(&o.HTTPPort, "http-port", 80, "Port nginx serves HTTP on.")
@@ -92,7 +94,7 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 
 // Validate checks flag values that the core cannot check itself.
 func (o *Options) Validate() error {
-	for _, n := range []struct{ flag, v string }{{"--default-backend-service", o.DefaultBackendService}, {"--default-ssl-certificate", o.DefaultSSLCertificate}, {"--publish-service", o.PublishService}} {
+	for _, n := range []struct{ flag, v string }{{"--default-backend-service", o.DefaultBackendService}, {"--default-ssl-certificate", o.DefaultSSLCertificate}, {"--publish-service", o.PublishService}, {"--configmap", o.ConfigMap}} {
 		if n.v == "" {
 			continue
 		}

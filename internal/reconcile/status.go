@@ -142,7 +142,7 @@ func (w *statusWriter) nodeAddresses(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	pods, err := w.client.CoreV1().Pods(w.podNamespace).List(ctx, metav1.ListOptions{LabelSelector: labels.SelectorFromSet(self.Labels).String()})
+	pods, err := w.client.CoreV1().Pods(w.podNamespace).List(ctx, metav1.ListOptions{LabelSelector: replicaSelector(self.Labels)})
 	if err != nil {
 		return nil, err
 	}
@@ -162,6 +162,21 @@ func (w *statusWriter) nodeAddresses(ctx context.Context) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// replicaSelector selects the pods of all revisions of this controller:
+// our labels less those a Deployment or DaemonSet adds per revision, so
+// old and new pods see each other during a rolling update.
+func replicaSelector(own map[string]string) string {
+	sel := map[string]string{}
+	for k, v := range own {
+		switch k {
+		case "pod-template-hash", "controller-revision-hash", "pod-template-generation":
+		default:
+			sel[k] = v
+		}
+	}
+	return labels.SelectorFromSet(sel).String()
 }
 
 func nodeAddress(n *corev1.Node) string {
@@ -231,16 +246,21 @@ func (w *statusWriter) clearOnShutdown(ctx context.Context) error {
 		return nil
 	}
 	if w.podName != "" && w.podNamespace != "" {
+		// Clear only when sure to be the last replica.
 		self, err := w.client.CoreV1().Pods(w.podNamespace).Get(ctx, w.podName, metav1.GetOptions{})
-		if err == nil {
-			pods, err := w.client.CoreV1().Pods(w.podNamespace).List(ctx, metav1.ListOptions{LabelSelector: labels.SelectorFromSet(self.Labels).String()})
-			if err == nil {
-				for _, p := range pods.Items {
-					if p.Name != w.podName && p.DeletionTimestamp == nil {
-						w.log.Info("other replicas remain: leaving Ingress status as it is")
-						return nil
-					}
-				}
+		if err != nil {
+			w.log.Error("cannot tell whether other replicas remain: leaving Ingress status as it is", "err", err)
+			return nil
+		}
+		pods, err := w.client.CoreV1().Pods(w.podNamespace).List(ctx, metav1.ListOptions{LabelSelector: replicaSelector(self.Labels)})
+		if err != nil {
+			w.log.Error("cannot tell whether other replicas remain: leaving Ingress status as it is", "err", err)
+			return nil
+		}
+		for _, p := range pods.Items {
+			if p.Name != w.podName && p.DeletionTimestamp == nil {
+				w.log.Info("other replicas remain: leaving Ingress status as it is")
+				return nil
 			}
 		}
 	}

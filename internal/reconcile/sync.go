@@ -12,9 +12,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/atrium-ingress/atrium/internal/configmap"
 	"github.com/atrium-ingress/atrium/internal/nginx"
 	"github.com/atrium-ingress/atrium/internal/nginxconf"
 )
@@ -37,6 +39,11 @@ type syncer struct {
 	// extraServices are Services that matter beyond the Ingresses' backends
 	// (the --publish-service, whose address changes must reach status).
 	extraServices types.NamespacedName
+	// configMap names the --configmap; global is the last settings read
+	// from it (a refused value keeps the previous one).
+	configMap types.NamespacedName
+	global    configmap.Config
+	cmObject  *corev1.ConfigMap // for Events about it
 	// lastTable is the endpoint table nginx (PID lastTablePID) has.
 	lastTable    []byte
 	lastTablePID int
@@ -111,7 +118,12 @@ func (s *syncer) syncOnce(ctx context.Context) error {
 		return err
 	}
 	served := nginxconf.SelectIngresses(snap, s.core)
-	cfg, probs, err := nginxconf.Build(snap, s.core)
+	core, cmProbs, err := s.withConfigMap(ctx)
+	if err != nil {
+		s.metrics.syncs.WithLabelValues("error").Inc()
+		return err
+	}
+	cfg, probs, err := nginxconf.Build(snap, core)
 	if err != nil {
 		s.metrics.syncs.WithLabelValues("error").Inc()
 		return err
@@ -180,12 +192,56 @@ func (s *syncer) syncOnce(ctx context.Context) error {
 	s.metrics.ingresses.Set(float64(len(served)))
 	s.metrics.servers.Set(float64(len(cfg.Servers)))
 	s.metrics.upstreams.Set(float64(len(cfg.Upstreams)))
+	probs = append(probs, cmProbs...)
 	s.recordProblems(probs)
-	s.reporter.report(snap, served, probs)
+	var cms []*corev1.ConfigMap
+	if s.cmObject != nil {
+		cms = append(cms, s.cmObject)
+	}
+	s.reporter.report(snap, served, probs, cms...)
 	if s.onApplied != nil {
 		s.onApplied(hash)
 	}
 	return nil
+}
+
+// withConfigMap returns the core options with the ConfigMap's settings, and
+// the ConfigMap's problems (unknown keys, refused values).
+func (s *syncer) withConfigMap(ctx context.Context) (nginxconf.Options, []nginxconf.Problem, error) {
+	core := s.core
+	if s.configMap.Name == "" {
+		return core, nil, nil
+	}
+	if s.global.MaxWorkerConnections == 0 {
+		s.global = configmap.Defaults()
+	}
+	ref := nginxconf.ObjectRef{Kind: "ConfigMap", Namespace: s.configMap.Namespace, Name: s.configMap.Name}
+	var cm corev1.ConfigMap
+	if err := s.reader.Get(ctx, s.configMap, &cm); err != nil {
+		if apierrors.IsNotFound(err) {
+			// Absent: ingress-nginx's defaults, as if it were empty.
+			s.global = configmap.Defaults()
+			g := s.global
+			core.Global = &g
+			return core, nil, nil
+		}
+		return core, nil, err
+	}
+	s.cmObject = &cm
+	r := configmap.Parse(cm.Data, s.global)
+	s.global = r.Config
+	g := r.Config
+	core.Global = &g
+	var probs []nginxconf.Problem
+	for _, inv := range r.Invalid {
+		probs = append(probs, nginxconf.Problem{Object: ref, Field: "data[" + inv.Key + "]", Reason: "InvalidConfigMapValue",
+			Message: inv.Problem + "; the previous value stays"})
+	}
+	if len(r.Unknown) > 0 {
+		probs = append(probs, nginxconf.Problem{Object: ref, Field: "data", Reason: "UnknownConfigMapKeys",
+			Message: "not supported by Atrium, ignored: " + strings.Join(r.Unknown, ", ")})
+	}
+	return core, probs, nil
 }
 
 // pushEndpoints hands nginx an endpoint table unless it already has it.

@@ -65,7 +65,7 @@ func (r *relevance) set(services, secrets map[types.NamespacedName]bool) (missed
 // watch registers event handlers on the cache's informers; each relevant
 // event calls trigger, which only marks the state dirty (coalescing is the
 // sync loop's job).
-func watch(ctx context.Context, c cache.Cache, rel *relevance, trigger func(reason string)) error {
+func watch(ctx context.Context, c cache.Cache, rel *relevance, trigger func(reason string), configMap bool) error {
 	add := func(obj client.Object, h toolscache.ResourceEventHandler) error {
 		inf, err := c.GetInformer(ctx, obj)
 		if err != nil {
@@ -83,6 +83,11 @@ func watch(ctx context.Context, c cache.Cache, rel *relevance, trigger func(reas
 	}
 	if err := add(&networkingv1.IngressClass{}, always("ingressclass")); err != nil {
 		return err
+	}
+	if configMap { // the cache holds only the --configmap one
+		if err := add(&corev1.ConfigMap{}, always("configmap")); err != nil {
+			return err
+		}
 	}
 	if err := add(&networkingv1.Ingress{}, toolscache.ResourceEventHandlerFuncs{
 		AddFunc: func(any) { trigger("ingress") },

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -66,15 +67,43 @@ func startLocal(ctx context.Context) (*testEnv, func(), error) {
 	if err != nil {
 		return nil, cleanup, err
 	}
+	// The controller runs as the ServiceAccount of deploy/rbac.yaml, as it
+	// would in a cluster, so the whole suite proves those permissions are
+	// enough. The tests themselves keep the admin client.
+	id, err := harness.InstallControllerIdentity(ctx, cp.Config, root, filepath.Join(dir, "atrium.kubeconfig"), time.Hour)
+	if err != nil {
+		return nil, cleanup, err
+	}
 	ctrl, err := harness.StartController(ctx, harness.ControllerOptions{
-		Binary: bin, Kubeconfig: cp.Kubeconfig, Dir: filepath.Join(dir, "run"),
-		Env:       []string{"POD_NAMESPACE=default", "POD_NAME=atrium-e2e"},
+		Binary: bin, Kubeconfig: id.Kubeconfig, Dir: filepath.Join(dir, "run"),
+		// The leader-election Lease goes where the Role allows it.
+		Env:       []string{"POD_NAMESPACE=" + id.Namespace, "POD_NAME=atrium-e2e"},
 		ExtraArgs: []string{"--publish-status-address", "127.0.0.1"},
 	})
 	if err != nil {
 		return nil, cleanup, err
 	}
-	cleanups = append(cleanups, ctrl.Stop)
+	// A permission the controller lacks may show up only as an error in its
+	// log (informers retry, status writes are retried later), which no test
+	// has to notice. So an RBAC denial anywhere in the log, shutdown
+	// included, fails the suite. The log is scanned after the controller
+	// stopped and before the directory is removed, and the suite exits
+	// after the rest of the cleanup ran.
+	var denials []string
+	cleanups = append(cleanups, func() {
+		ctrl.Stop()
+		denials = harness.RBACDenials(ctrl.LogPath, id)
+	})
+	cleanup = func() {
+		for i := len(cleanups) - 1; i >= 0; i-- {
+			cleanups[i]()
+		}
+		if len(denials) > 0 {
+			fmt.Fprintf(os.Stderr, "e2e: FAIL: deploy/rbac.yaml denied the controller %d time(s):\n  %s\n",
+				len(denials), strings.Join(denials, "\n  "))
+			os.Exit(1)
+		}
+	}
 	l := &localEnv{cp: cp, net: n, controller: ctrl, dir: dir}
 	return &testEnv{
 		client: cs, httpAddr: ctrl.HTTPAddr(), httpsAddr: ctrl.HTTPSAddr(), class: "atrium",

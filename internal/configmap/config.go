@@ -1,0 +1,90 @@
+package configmap
+
+// Config is the typed result, with ingress-nginx's defaults.
+type Config struct {
+	ProxyBodySize       string // nginx size
+	ProxyConnectTimeout int    // seconds
+	ProxyReadTimeout    int
+	ProxySendTimeout    int
+
+	UseForwardedHeaders     bool
+	ForwardedForHeader      string
+	ComputeFullForwardedFor bool
+	EnableRealIP            bool
+	ProxyRealIPCIDR         []string
+
+	SSLProtocols          []string
+	SSLCiphers            string
+	HSTS                  bool
+	HSTSMaxAge            int
+	HSTSIncludeSubdomains bool
+	HSTSPreload           bool
+	SSLRedirect           bool
+	UseHTTP2              bool
+
+	UseGzip   bool
+	GzipLevel int
+	GzipTypes []string
+
+	ServerTokens                 bool
+	KeepAlive                    int
+	KeepAliveRequests            int
+	UpstreamKeepaliveConnections int
+	UpstreamKeepaliveTimeout     int
+
+	// WorkerProcesses and WorkerShutdownTimeout are empty/0 unless set:
+	// the controller's flags apply then.
+	WorkerProcesses       string
+	MaxWorkerConnections  int
+	WorkerShutdownTimeout int
+
+	ClientHeaderBufferSize   string
+	LargeClientHeaderBuffers string // "4 8k"
+	ClientBodyTimeout        int
+	ClientHeaderTimeout      int
+
+	ErrorLogLevel   string
+	BlockCIDRs      []string
+	BlockUserAgents []string
+}
+
+// Defaults are ingress-nginx's defaults for the supported keys.
+func Defaults() Config {
+	return Config{
+		ProxyBodySize:       "1m",
+		ProxyConnectTimeout: 5,
+		ProxyReadTimeout:    60,
+		ProxySendTimeout:    60,
+
+		ForwardedForHeader: "X-Forwarded-For",
+		ProxyRealIPCIDR:    []string{"0.0.0.0/0"},
+
+		SSLProtocols:          []string{"TLSv1.2", "TLSv1.3"},
+		SSLCiphers:            "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305",
+		HSTS:                  true,
+		HSTSMaxAge:            31536000,
+		HSTSIncludeSubdomains: true,
+		SSLRedirect:           true,
+		UseHTTP2:              true,
+
+		GzipLevel: 1,
+		GzipTypes: []string{"application/atom+xml", "application/javascript", "application/json", "application/rss+xml",
+			"application/vnd.ms-fontobject", "application/x-font-ttf", "application/x-web-app-manifest+json",
+			"application/xhtml+xml", "application/xml", "font/opentype", "image/svg+xml", "image/x-icon",
+			"text/css", "text/javascript", "text/plain", "text/x-component"},
+
+		KeepAlive:                    75,
+		KeepAliveRequests:            1000,
+		UpstreamKeepaliveConnections: 320,
+		UpstreamKeepaliveTimeout:     60,
+
+		MaxWorkerConnections: 16384,
+
+		ClientHeaderBufferSize:   "1k",
+		LargeClientHeaderBuffers: "4 8k",
+		ClientBodyTimeout:        60,
+		ClientHeaderTimeout:      60,
+
+		ErrorLogLevel: "notice",
+	}
+}

@@ -1,0 +1,76 @@
+package configmap
+
+import (
+	"flag"
+	"os"
+	"reflect"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite docs/configmap.md")
+
+func TestParse(t *testing.T) {
+	r := Parse(map[string]string{
+		"proxy-body-size":             "20m",
+		"use-forwarded-headers":       "true",
+		"proxy-real-ip-cidr":          "10.0.0.0/8, 192.168.0.1",
+		"ssl-protocols":               "TLSv1.3",
+		"gzip-level":                  "5",
+		"block-user-agents":           "BadBot/1.0, EvilCrawler",
+		"large-client-header-buffers": "8   16k",
+		"whatever-unknown":            "1",
+	}, Defaults())
+	if len(r.Invalid) != 0 {
+		t.Fatalf("invalid: %+v", r.Invalid)
+	}
+	if !reflect.DeepEqual(r.Unknown, []string{"whatever-unknown"}) {
+		t.Errorf("unknown = %v", r.Unknown)
+	}
+	c := r.Config
+	if c.ProxyBodySize != "20m" || !c.UseForwardedHeaders || c.GzipLevel != 5 || c.LargeClientHeaderBuffers != "8 16k" {
+		t.Errorf("parsed %+v", c)
+	}
+	if !reflect.DeepEqual(c.ProxyRealIPCIDR, []string{"10.0.0.0/8", "192.168.0.1/32"}) || !reflect.DeepEqual(c.SSLProtocols, []string{"TLSv1.3"}) {
+		t.Errorf("lists %v %v", c.ProxyRealIPCIDR, c.SSLProtocols)
+	}
+	if c.ProxyReadTimeout != 60 || !c.HSTS {
+		t.Error("unset keys must keep ingress-nginx's defaults")
+	}
+}
+
+// TestInvalidKeepsPrevious: a refused value keeps the last good one.
+func TestInvalidKeepsPrevious(t *testing.T) {
+	prev := Parse(map[string]string{"proxy-body-size": "20m", "block-cidrs": "10.0.0.0/8"}, Defaults()).Config
+	r := Parse(map[string]string{
+		"proxy-body-size":   "20m; return 200 x",
+		"block-cidrs":       "10.0.0.0/8; allow all",
+		"ssl-protocols":     "SSLv3",
+		"ssl-ciphers":       "HIGH;\"",
+		"error-log-level":   "verbose",
+		"block-user-agents": "x\"; return 200",
+		"gzip-types":        "text/html; gzip off",
+	}, prev)
+	if len(r.Invalid) != 7 {
+		t.Fatalf("%d refused, want 7: %+v", len(r.Invalid), r.Invalid)
+	}
+	if r.Config.ProxyBodySize != "20m" || !reflect.DeepEqual(r.Config.BlockCIDRs, []string{"10.0.0.0/8"}) {
+		t.Errorf("previous values not kept: %q %v", r.Config.ProxyBodySize, r.Config.BlockCIDRs)
+	}
+	if !reflect.DeepEqual(r.Config.SSLProtocols, Defaults().SSLProtocols) {
+		t.Errorf("ssl-protocols: %v", r.Config.SSLProtocols)
+	}
+}
+
+func TestDocsUpToDate(t *testing.T) {
+	const path = "../../docs/configmap.md"
+	want := Markdown()
+	if *update {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil || string(got) != want {
+		t.Fatalf("docs/configmap.md is stale: run go test ./internal/configmap -update (%v)", err)
+	}
+}

@@ -1,0 +1,124 @@
+package configmap
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Proxying defaults (annotations override them per Ingress).
+func init() {
+	sizeKey("proxy-body-size", "Largest request body (nginx `client_max_body_size`); default 1m.", func(c *Config) *string { return &c.ProxyBodySize })
+	intKey("proxy-connect-timeout", "Seconds to connect to an endpoint; default 5.", 1, 3600, func(c *Config) *int { return &c.ProxyConnectTimeout })
+	intKey("proxy-read-timeout", "Seconds between two reads from an endpoint; default 60.", 1, 86400, func(c *Config) *int { return &c.ProxyReadTimeout })
+	intKey("proxy-send-timeout", "Seconds between two writes to an endpoint; default 60.", 1, 86400, func(c *Config) *int { return &c.ProxySendTimeout })
+}
+
+// Client addresses behind a load balancer.
+func init() {
+	boolKey("use-forwarded-headers", "Trust X-Forwarded-* headers from clients (only behind a proxy that sets them); default false.", func(c *Config) *bool { return &c.UseForwardedHeaders })
+	register(Key{Name: "forwarded-for-header", Doc: "Header that carries the client address when `use-forwarded-headers` or `enable-real-ip` is on; default X-Forwarded-For.",
+		Parse: func(v string, c *Config) error {
+			t, err := token(strings.TrimSpace(v))
+			if err != nil || strings.Contains(t, "/") {
+				return fmt.Errorf("%q is not a header name", v)
+			}
+			c.ForwardedForHeader = t
+			return nil
+		},
+		keep: func(dst *Config, prev Config) { dst.ForwardedForHeader = prev.ForwardedForHeader },
+	})
+	boolKey("compute-full-forwarded-for", "Append the client address to the incoming X-Forwarded-For instead of replacing it (with `use-forwarded-headers`); default false.", func(c *Config) *bool { return &c.ComputeFullForwardedFor })
+	boolKey("enable-real-ip", "Take the client address from `forwarded-for-header` when the peer is in `proxy-real-ip-cidr`; default false.", func(c *Config) *bool { return &c.EnableRealIP })
+	listKey("proxy-real-ip-cidr", "Comma-separated CIDRs of trusted proxies for `enable-real-ip` and `use-forwarded-headers`; default 0.0.0.0/0.", ",", cidr, func(c *Config) *[]string { return &c.ProxyRealIPCIDR })
+}
+
+// TLS.
+var cipherRe = regexp.MustCompile(`^[A-Za-z0-9!+@:_-]+$`)
+
+func init() {
+	listKey("ssl-protocols", "Space-separated TLS versions: any of TLSv1.2, TLSv1.3; default both.", " ", func(f string) (string, error) {
+		if f != "TLSv1.2" && f != "TLSv1.3" {
+			return "", fmt.Errorf("%q is not TLSv1.2 or TLSv1.3 (older versions are not offered)", f)
+		}
+		return f, nil
+	}, func(c *Config) *[]string { return &c.SSLProtocols })
+	register(Key{Name: "ssl-ciphers", Doc: "OpenSSL cipher list for TLS 1.2.",
+		Parse: func(v string, c *Config) error {
+			v = strings.TrimSpace(v)
+			if !cipherRe.MatchString(v) || len(v) > 2048 {
+				return fmt.Errorf("%q is not an OpenSSL cipher list", v)
+			}
+			c.SSLCiphers = v
+			return nil
+		},
+		keep: func(dst *Config, prev Config) { dst.SSLCiphers = prev.SSLCiphers },
+	})
+	boolKey("hsts", "Send Strict-Transport-Security on HTTPS responses; default true.", func(c *Config) *bool { return &c.HSTS })
+	intKey("hsts-max-age", "HSTS max-age in seconds; default 31536000.", 0, 1<<31-1, func(c *Config) *int { return &c.HSTSMaxAge })
+	boolKey("hsts-include-subdomains", "Add includeSubDomains to HSTS; default true.", func(c *Config) *bool { return &c.HSTSIncludeSubdomains })
+	boolKey("hsts-preload", "Add preload to HSTS; default false.", func(c *Config) *bool { return &c.HSTSPreload })
+	boolKey("ssl-redirect", "Redirect HTTP to HTTPS on hosts with TLS (the `ssl-redirect` annotation overrides it); default true.", func(c *Config) *bool { return &c.SSLRedirect })
+	boolKey("use-http2", "Offer HTTP/2 on the HTTPS port; default true.", func(c *Config) *bool { return &c.UseHTTP2 })
+}
+
+// Compression.
+func init() {
+	boolKey("use-gzip", "Compress responses of `gzip-types` with gzip; default false.", func(c *Config) *bool { return &c.UseGzip })
+	intKey("gzip-level", "gzip compression level 1-9; default 1.", 1, 9, func(c *Config) *int { return &c.GzipLevel })
+	listKey("gzip-types", "Space-separated MIME types to compress (text/html always is).", " ", func(f string) (string, error) {
+		if f == "text/html" {
+			return "", nil // nginx always compresses it and warns when it is listed
+		}
+		return token(f)
+	}, func(c *Config) *[]string { return &c.GzipTypes })
+}
+
+// Connections and workers.
+func init() {
+	boolKey("server-tokens", "Send nginx's version in the Server header and error pages; default false.", func(c *Config) *bool { return &c.ServerTokens })
+	intKey("keep-alive", "Seconds a client keepalive connection stays open; default 75.", 0, 3600, func(c *Config) *int { return &c.KeepAlive })
+	intKey("keep-alive-requests", "Requests per client keepalive connection; default 1000.", 1, 1000000, func(c *Config) *int { return &c.KeepAliveRequests })
+	intKey("upstream-keepalive-connections", "Idle keepalive connections to endpoints kept per worker; default 320.", 0, 100000, func(c *Config) *int { return &c.UpstreamKeepaliveConnections })
+	intKey("upstream-keepalive-timeout", "Seconds an idle connection to an endpoint stays open; default 60.", 1, 3600, func(c *Config) *int { return &c.UpstreamKeepaliveTimeout })
+	register(Key{Name: "worker-processes", Doc: "nginx worker processes: auto or a number; default: the --worker-processes flag (auto).",
+		Parse: func(v string, c *Config) error {
+			v = strings.TrimSpace(v)
+			if v != "auto" && !regexp.MustCompile(`^[1-9][0-9]{0,2}$`).MatchString(v) {
+				return fmt.Errorf("%q is not auto or a number from 1 to 999", v)
+			}
+			c.WorkerProcesses = v
+			return nil
+		},
+		keep: func(dst *Config, prev Config) { dst.WorkerProcesses = prev.WorkerProcesses },
+	})
+	intKey("max-worker-connections", "Connections per worker; default 16384.", 64, 1000000, func(c *Config) *int { return &c.MaxWorkerConnections })
+	intKey("worker-shutdown-timeout", "Seconds old workers may drain after a reload or at shutdown; default: --shutdown-grace-period (240).", 1, 86400, func(c *Config) *int { return &c.WorkerShutdownTimeout })
+}
+
+// Client request limits.
+var bufsRe = regexp.MustCompile(`^[1-9][0-9]{0,2} [0-9]{1,6}[km]?$`)
+
+func init() {
+	sizeKey("client-header-buffer-size", "Buffer for a request header; default 1k.", func(c *Config) *string { return &c.ClientHeaderBufferSize })
+	register(Key{Name: "large-client-header-buffers", Doc: "Number and size of buffers for large headers; default \"4 8k\".",
+		Parse: func(v string, c *Config) error {
+			v = strings.ToLower(strings.Join(strings.Fields(v), " "))
+			if !bufsRe.MatchString(v) {
+				return fmt.Errorf("%q is not \"NUMBER SIZE\"", v)
+			}
+			c.LargeClientHeaderBuffers = v
+			return nil
+		},
+		keep: func(dst *Config, prev Config) { dst.LargeClientHeaderBuffers = prev.LargeClientHeaderBuffers },
+	})
+	intKey("client-body-timeout", "Seconds between two reads of a request body; default 60.", 1, 3600, func(c *Config) *int { return &c.ClientBodyTimeout })
+	intKey("client-header-timeout", "Seconds to read a request header; default 60.", 1, 3600, func(c *Config) *int { return &c.ClientHeaderTimeout })
+}
+
+// Logging and blocking.
+func init() {
+	enumKey("error-log-level", "nginx error log level; default notice.", []string{"debug", "info", "notice", "warn", "error", "crit", "alert", "emerg"}, func(c *Config) *string { return &c.ErrorLogLevel })
+	listKey("block-cidrs", "Comma-separated client CIDRs refused with 403 everywhere.", ",", cidr, func(c *Config) *[]string { return &c.BlockCIDRs })
+	listKey("block-user-agents", "Comma-separated exact User-Agent strings refused with 403 everywhere.", ",", userAgent, func(c *Config) *[]string { return &c.BlockUserAgents })
+}

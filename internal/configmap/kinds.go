@@ -1,0 +1,136 @@
+package configmap
+
+import (
+	"fmt"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// The kinds of value keys take; each builds a Key whose keep copies the
+// same field, so a refused value leaves the previous one in place.
+
+func intKey(name, doc string, lo, hi int, field func(*Config) *int) {
+	register(Key{Name: name, Doc: doc,
+		Parse: func(v string, c *Config) error {
+			n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), "s"))
+			if err != nil || n < lo || n > hi {
+				return fmt.Errorf("%q is not a whole number from %d to %d", v, lo, hi)
+			}
+			*field(c) = n
+			return nil
+		},
+		keep: func(dst *Config, prev Config) { *field(dst) = *field(&prev) },
+	})
+}
+
+func boolKey(name, doc string, field func(*Config) *bool) {
+	register(Key{Name: name, Doc: doc,
+		Parse: func(v string, c *Config) error {
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case "true":
+				*field(c) = true
+			case "false":
+				*field(c) = false
+			default:
+				return fmt.Errorf("%q is not true or false", v)
+			}
+			return nil
+		},
+		keep: func(dst *Config, prev Config) { *field(dst) = *field(&prev) },
+	})
+}
+
+var sizeRe = regexp.MustCompile(`^[0-9]{1,9}[km]?$`)
+
+func sizeKey(name, doc string, field func(*Config) *string) {
+	register(Key{Name: name, Doc: doc,
+		Parse: func(v string, c *Config) error {
+			v = strings.ToLower(strings.TrimSpace(v))
+			if !sizeRe.MatchString(v) {
+				return fmt.Errorf("%q is not a size (a number with an optional k or m suffix)", v)
+			}
+			*field(c) = v
+			return nil
+		},
+		keep: func(dst *Config, prev Config) { *field(dst) = *field(&prev) },
+	})
+}
+
+// enumKey takes one of a fixed set of words.
+func enumKey(name, doc string, allowed []string, field func(*Config) *string) {
+	register(Key{Name: name, Doc: doc,
+		Parse: func(v string, c *Config) error {
+			v = strings.TrimSpace(v)
+			for _, a := range allowed {
+				if v == a {
+					*field(c) = v
+					return nil
+				}
+			}
+			return fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
+		},
+		keep: func(dst *Config, prev Config) { *field(dst) = *field(&prev) },
+	})
+}
+
+// listKey takes a separated list whose every item matches item.
+func listKey(name, doc, sep string, item func(string) (string, error), field func(*Config) *[]string) {
+	register(Key{Name: name, Doc: doc,
+		Parse: func(v string, c *Config) error {
+			var out []string
+			for _, f := range strings.Split(v, sep) {
+				if f = strings.TrimSpace(f); f == "" {
+					continue
+				}
+				it, err := item(f)
+				if err != nil {
+					return err
+				}
+				if it != "" {
+					out = append(out, it)
+				}
+			}
+			*field(c) = out
+			return nil
+		},
+		keep: func(dst *Config, prev Config) { *field(dst) = append([]string(nil), *field(&prev)...) },
+	})
+}
+
+func cidr(f string) (string, error) {
+	if ip := net.ParseIP(f); ip != nil {
+		if ip.To4() != nil {
+			return ip.String() + "/32", nil
+		}
+		return ip.String() + "/128", nil
+	}
+	_, n, err := net.ParseCIDR(f)
+	if err != nil {
+		return "", fmt.Errorf("%q is not an IP address or CIDR", f)
+	}
+	return n.String(), nil
+}
+
+// token is an HTTP header name or a MIME type: no quotes, spaces or
+// characters with a meaning to nginx's config.
+var tokenRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9!#&^_.+/-]*$`)
+
+func token(f string) (string, error) {
+	if !tokenRe.MatchString(f) || len(f) > 128 {
+		return "", fmt.Errorf("%q is not a plain token", f)
+	}
+	return f, nil
+}
+
+// userAgent is an exact User-Agent string to block: printable ASCII, no
+// quotes, backslashes, '$', ';' or braces (they would mean something to nginx).
+var userAgentRe = regexp.MustCompile(`^[A-Za-z0-9 ./()_:,+*=-]+$`)
+
+func userAgent(f string) (string, error) {
+	if !userAgentRe.MatchString(f) || len(f) > 256 {
+		return "", fmt.Errorf("%q is not an allowed User-Agent string (letters, digits, space and ./()_:,+*=-)", f)
+	}
+	return f, nil
+}
