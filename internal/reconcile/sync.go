@@ -36,6 +36,8 @@ type syncer struct {
 	holdOff  time.Duration
 	maxDelay time.Duration
 	dirty    chan struct{}
+	// syncFn is one rebuild; nil means syncOnce (tests replace it).
+	syncFn func(context.Context) error
 	// extraServices are Services that matter beyond the Ingresses' backends
 	// (the --publish-service, whose address changes must reach status).
 	extraServices types.NamespacedName
@@ -75,7 +77,11 @@ func (s *syncer) run(ctx context.Context) error {
 		if !s.settle(ctx) {
 			return nil
 		}
-		if err := s.syncOnce(ctx); err != nil {
+		sync := s.syncFn
+		if sync == nil {
+			sync = s.syncOnce
+		}
+		if err := sync(ctx); err != nil {
 			// A transient failure (nginx would not start, the cache is not
 			// ready): try again, backing off. An invalid candidate is not
 			// retried; the next change will produce another.

@@ -42,7 +42,9 @@ func TestConfigMapLive(t *testing.T) {
 		}
 		d := &net.Dialer{Timeout: 3 * time.Second}
 		cl := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true,
-			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return d.DialContext(ctx, "tcp", c.HTTPAddr()) }}}
+			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+				return d.DialContext(ctx, "tcp", c.HTTPAddr())
+			}}}
 		resp, err := cl.Do(req)
 		if err != nil {
 			t.Fatal(err)
