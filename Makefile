@@ -32,6 +32,8 @@ run: setup build
 # Unit, golden and e2e tests against the local control plane and a real nginx.
 test: setup build lint
 	$(GO) test $(TEST_FLAGS) ./...
+	# A bounded run of the injection fuzzer (its seeds already ran above).
+	$(GO) test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime 20s -fuzzminimizetime 10s ./internal/nginxconf/
 
 unit:
 	$(GO) test -count=1 ./internal/...

@@ -186,7 +186,7 @@ func (b *builder) ingress(ing *networkingv1.Ingress) {
 			}
 		}
 		for j, h := range t.Hosts {
-			if err := validateHost(h); err != nil {
+			if err := validateTLSHost(h); err != nil {
 				b.ps.add(ref, fmt.Sprintf("%s.hosts[%d]", field, j), ReasonInvalidField, "%v", err)
 				continue
 			}
@@ -332,6 +332,8 @@ func (b *builder) globalDefaultBackend() {
 	if n.Name != "" {
 		ref := ObjectRef{Kind: "Service", Namespace: n.Namespace, Name: n.Name}
 		if err := validateName("namespace", n.Namespace); err != nil {
+			b.ps.add(ref, "--default-backend-service", ReasonInvalidField, "%v", err)
+		} else if err := validateServiceName(n.Name); err != nil {
 			b.ps.add(ref, "--default-backend-service", ReasonInvalidField, "%v", err)
 		} else {
 			svc, ok := b.be.services[n.String()]

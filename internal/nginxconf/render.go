@@ -13,8 +13,9 @@ import (
 )
 
 // hashPlaceholder stands in for the config hash while the hash is computed.
-// No validated value can contain '@', so it cannot be forged by input.
-const hashPlaceholder = "@@ATRIUM_CONFIG_HASH@@"
+// It contains '%', which every validated field refuses, so input cannot
+// spell it; Render checks it appears exactly once.
+const hashPlaceholder = "@@ATRIUM%CONFIG%HASH@@"
 
 var confTemplate = template.Must(template.New("nginx.conf").
 	Option("missingkey=error").
@@ -34,6 +35,9 @@ func Render(cfg *Config) ([]byte, string, error) {
 	var buf bytes.Buffer
 	if err := confTemplate.Execute(&buf, renderData{Config: cfg, Hash: hashPlaceholder}); err != nil {
 		return nil, "", fmt.Errorf("render nginx.conf: %w", err)
+	}
+	if n := bytes.Count(buf.Bytes(), []byte(hashPlaceholder)); n != 1 {
+		return nil, "", fmt.Errorf("render nginx.conf: the hash placeholder appears %d times, want 1", n)
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	hash := hex.EncodeToString(sum[:8])

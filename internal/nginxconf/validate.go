@@ -2,6 +2,7 @@ package nginxconf
 
 import (
 	"fmt"
+	"net"
 	"regexp"
 	"strings"
 )
@@ -28,6 +29,9 @@ func validateHost(h string) error {
 	if len(h) > 253 {
 		return fmt.Errorf("host %.40q... is longer than 253 characters", h)
 	}
+	if net.ParseIP(h) != nil {
+		return fmt.Errorf("host %q is an IP address; an Ingress host is a DNS name", h)
+	}
 	labels := strings.Split(h, ".")
 	for i, l := range labels {
 		if i == 0 && l == "*" && len(labels) > 2 {
@@ -41,6 +45,15 @@ func validateHost(h string) error {
 		return fmt.Errorf("host %q: a wildcard needs at least two more labels", h)
 	}
 	return nil
+}
+
+// validateTLSHost checks a spec.tls host, which must not be empty: an
+// empty one would claim the catch-all server for one tenant's TLS entry.
+func validateTLSHost(h string) error {
+	if h == "" {
+		return fmt.Errorf("a TLS host must not be empty")
+	}
+	return validateHost(h)
 }
 
 // validatePath checks an Exact or Prefix path.
