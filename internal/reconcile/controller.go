@@ -115,6 +115,19 @@ func Run(ctx context.Context, o Options, log *slog.Logger) error {
 		return err
 	}
 
+	if o.ValidatingWebhook != "" {
+		// The webhook reads the same cache; it answers once the cache has synced.
+		snapshot := func(ctx context.Context) (nginxconf.Snapshot, error) {
+			if !mgr.GetCache().WaitForCacheSync(ctx) {
+				return nginxconf.Snapshot{}, errors.New("the cache has not synced yet")
+			}
+			return s.snapshot(ctx)
+		}
+		if err := startWebhook(ctx, o, snapshot, core, log.With("component", "webhook")); err != nil {
+			return fmt.Errorf("validating webhook: %w", err)
+		}
+	}
+
 	var stopping atomic.Bool
 	health := healthServer(o, m, func() bool { return !stopping.Load() && sup.Ready() })
 	go func() {

@@ -53,6 +53,10 @@ type Options struct {
 	ElectionRenewDeadline  time.Duration
 	ElectionRetryPeriod    time.Duration
 
+	ValidatingWebhook            string
+	ValidatingWebhookCertificate string
+	ValidatingWebhookKey         string
+
 	// SyncHoldOff and SyncMaxDelay coalesce bursts of events into one rebuild.
 	SyncHoldOff  time.Duration
 	SyncMaxDelay time.Duration
@@ -88,6 +92,9 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.ElectionLeaseDuration, "election-lease-duration", 15*time.Second, "How long a leader's Lease lasts without renewal before another replica takes over.")
 	fs.DurationVar(&o.ElectionRenewDeadline, "election-renew-deadline", 10*time.Second, "How long the leader keeps trying to renew before it gives up leading.")
 	fs.DurationVar(&o.ElectionRetryPeriod, "election-retry-period", 2*time.Second, "How often replicas try to acquire or renew the Lease.")
+	fs.StringVar(&o.ValidatingWebhook, "validating-webhook", "", "Address (e.g. :8443) to serve the validating admission webhook on, over TLS. Empty: no webhook.")
+	fs.StringVar(&o.ValidatingWebhookCertificate, "validating-webhook-certificate", "", "PEM certificate for the webhook's TLS (re-read when the file changes).")
+	fs.StringVar(&o.ValidatingWebhookKey, "validating-webhook-key", "", "PEM key for the webhook's TLS.")
 	fs.DurationVar(&o.SyncHoldOff, "sync-hold-off", 100*time.Millisecond, "Quiet time after a change before the configuration is rebuilt; bursts of changes become one rebuild.")
 	fs.DurationVar(&o.SyncMaxDelay, "sync-max-delay", time.Second, "Longest a change waits for a busy stream of events to go quiet.")
 }
@@ -109,6 +116,9 @@ func (o *Options) Validate() error {
 	}
 	if !o.DisableLeaderElection && (o.ElectionRetryPeriod <= 0 || o.ElectionRenewDeadline <= o.ElectionRetryPeriod || o.ElectionLeaseDuration <= o.ElectionRenewDeadline) {
 		return fmt.Errorf("leader election needs 0 < --election-retry-period < --election-renew-deadline < --election-lease-duration")
+	}
+	if o.ValidatingWebhook != "" && (o.ValidatingWebhookCertificate == "" || o.ValidatingWebhookKey == "") {
+		return fmt.Errorf("--validating-webhook needs --validating-webhook-certificate and --validating-webhook-key")
 	}
 	if o.SyncHoldOff <= 0 || o.SyncMaxDelay < o.SyncHoldOff {
 		return fmt.Errorf("--sync-hold-off must be > 0 and <= --sync-max-delay")
