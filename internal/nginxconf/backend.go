@@ -24,6 +24,9 @@ type backends struct {
 	services  map[string]*corev1.Service              // ns/name
 	slices    map[string][]*discoveryv1.EndpointSlice // ns/service
 	upstreams map[string]*Upstream
+	// externalNames are the resolved addresses of ExternalName Services
+	// (by ns/name) when they are allowed; nil means refused.
+	externalNames map[string][]string
 }
 
 func newBackends(s Snapshot) *backends {
@@ -31,6 +34,9 @@ func newBackends(s Snapshot) *backends {
 		services:  map[string]*corev1.Service{},
 		slices:    map[string][]*discoveryv1.EndpointSlice{},
 		upstreams: map[string]*Upstream{},
+	}
+	if s.ExternalNames != nil {
+		b.externalNames = s.ExternalNames
 	}
 	for _, svc := range s.Services {
 		b.services[svc.Namespace+"/"+svc.Name] = svc
@@ -65,8 +71,7 @@ func (b *backends) resolve(ns string, be *networkingv1.IngressServiceBackend, ob
 		return fail
 	}
 	if svc.Spec.Type == corev1.ServiceTypeExternalName {
-		ps.add(obj, field+".name", ReasonServiceTypeRefused, "Service %s/%s is of type ExternalName, which Atrium does not proxy to", ns, be.Name)
-		return fail
+		return b.externalName(ns, svc, be, obj, field, ps)
 	}
 	var sp *corev1.ServicePort
 	for i := range svc.Spec.Ports {
@@ -143,4 +148,44 @@ func (b *backends) list() []Upstream {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// externalName proxies to an ExternalName Service's resolved addresses
+// (resolved by the controller, an effect kept out of the core), at the
+// Ingress's port number or the Service port's number.
+func (b *backends) externalName(ns string, svc *corev1.Service, be *networkingv1.IngressServiceBackend, obj ObjectRef, field string, ps *problems) backendResult {
+	fail := backendResult{status: 503}
+	if b.externalNames == nil {
+		ps.add(obj, field+".name", ReasonServiceTypeRefused, "Service %s/%s is of type ExternalName, which Atrium proxies to only with --allow-external-name-services", ns, be.Name)
+		return fail
+	}
+	port := be.Port.Number
+	if be.Port.Name != "" {
+		port = 0
+		for _, p := range svc.Spec.Ports {
+			if p.Name == be.Port.Name {
+				port = p.Port
+			}
+		}
+	}
+	if port <= 0 || port > 65535 {
+		ps.add(obj, field+".port", ReasonServicePortNotFound, "ExternalName Service %s/%s: the backend needs a port number (or a named port of the Service)", ns, be.Name)
+		return fail
+	}
+	addrs := b.externalNames[ns+"/"+svc.Name]
+	if len(addrs) == 0 {
+		ps.add(obj, field+".name", ReasonExternalNameUnresolved, "ExternalName Service %s/%s: %q does not resolve", ns, be.Name, svc.Spec.ExternalName)
+	}
+	name := fmt.Sprintf("%s_%s_%d", ns, svc.Name, port)
+	if _, ok := b.upstreams[name]; !ok {
+		var servers []string
+		for _, a := range addrs {
+			if ip := net.ParseIP(a); ip != nil {
+				servers = append(servers, net.JoinHostPort(ip.String(), strconv.Itoa(int(port))))
+			}
+		}
+		sort.Strings(servers)
+		b.upstreams[name] = &Upstream{Name: name, Servers: servers}
+	}
+	return backendResult{upstream: name}
 }

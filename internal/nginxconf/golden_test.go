@@ -31,6 +31,8 @@ type caseOptions struct {
 	DefaultCertificate string `json:"defaultCertificate"`
 	WatchWithoutClass  bool   `json:"watchWithoutClass"`
 	HTTPSPort          int    `json:"httpsPort"`
+	// ExternalNames are resolved ExternalName Services (allowing them).
+	ExternalNames map[string][]string `json:"externalNames"`
 	// ConfigMap is the data of the --configmap ConfigMap.
 	ConfigMap map[string]string `json:"configMap"`
 }
@@ -71,14 +73,20 @@ func nsName(s string) types.NamespacedName {
 }
 
 func loadCase(t *testing.T, dir string) (Snapshot, Options) {
+	snap, o, co := loadCaseOptions(t, dir)
+	snap.ExternalNames = co.ExternalNames
+	return snap, o
+}
+
+func loadCaseOptions(t *testing.T, dir string) (Snapshot, Options, caseOptions) {
 	t.Helper()
 	snap, _, err := LoadFiles(filepath.Join(dir, "input.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	o := testOptions(t, goldenDir)
+	var co caseOptions
 	if data, err := os.ReadFile(filepath.Join(dir, "options.yaml")); err == nil {
-		var co caseOptions
 		if err := yaml.UnmarshalStrict(data, &co); err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +104,7 @@ func loadCase(t *testing.T, dir string) (Snapshot, Options) {
 			o.Global = &r.Config
 		}
 	}
-	return snap, o
+	return snap, o, co
 }
 
 func buildAndRender(t *testing.T, snap Snapshot, o Options) ([]byte, []byte, *Config) {

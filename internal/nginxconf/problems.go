@@ -15,6 +15,7 @@ const (
 	ReasonServiceNotFound         Reason = "ServiceNotFound"
 	ReasonServicePortNotFound     Reason = "ServicePortNotFound"
 	ReasonServiceTypeRefused      Reason = "ServiceTypeRefused"
+	ReasonExternalNameUnresolved  Reason = "ExternalNameUnresolved"
 	ReasonSecretNotFound          Reason = "SecretNotFound"
 	ReasonInvalidCertificate      Reason = "InvalidCertificate"
 	ReasonCertificateHostMismatch Reason = "CertificateHostMismatch"

@@ -20,6 +20,10 @@ type Snapshot struct {
 	Services       []*corev1.Service
 	EndpointSlices []*discoveryv1.EndpointSlice
 	Secrets        []*corev1.Secret
+	// ExternalNames holds the resolved IP addresses of ExternalName
+	// Services by "namespace/name". Nil refuses ExternalName Services (the
+	// default); the controller fills it with --allow-external-name-services.
+	ExternalNames map[string][]string
 }
 
 // Options are the controller's settings that shape the configuration.

@@ -75,16 +75,17 @@ func Run(ctx context.Context, o Options, log *slog.Logger) error {
 	}
 	m := newMetrics(func() float64 { return float64(sup.Restarts()) })
 	s := &syncer{
-		reader:   mgr.GetCache(),
-		core:     core,
-		nginx:    sup,
-		rel:      newRelevance(),
-		metrics:  m,
-		reporter: newReporter(mgr.GetEventRecorder("atrium-ingress-controller")),
-		log:      log.With("component", "sync"),
-		holdOff:  o.SyncHoldOff,
-		maxDelay: o.SyncMaxDelay,
-		dirty:    make(chan struct{}, 1),
+		reader:            mgr.GetCache(),
+		core:              core,
+		nginx:             sup,
+		rel:               newRelevance(),
+		metrics:           m,
+		reporter:          newReporter(mgr.GetEventRecorder("atrium-ingress-controller")),
+		log:               log.With("component", "sync"),
+		holdOff:           o.SyncHoldOff,
+		allowExternalName: o.AllowExternalName,
+		maxDelay:          o.SyncMaxDelay,
+		dirty:             make(chan struct{}, 1),
 	}
 	cs, err := kubernetes.NewForConfig(restCfg)
 	if err != nil {

@@ -25,6 +25,8 @@ type Options struct {
 	AnnotationsPrefix string
 	ConfigMap         string
 
+	AllowExternalName bool
+
 	DefaultBackendService string
 	DefaultSSLCertificate string
 
@@ -71,6 +73,7 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.WatchNamespace, "watch-namespace", "", "Namespace to watch for Ingresses, Services, EndpointSlices and Secrets. Empty: all namespaces.")
 	fs.StringVar(&o.AnnotationsPrefix, "annotations-prefix", "nginx.ingress.kubernetes.io", "Prefix of the ingress-nginx annotations read (see docs/annotations.md).")
 	fs.StringVar(&o.ConfigMap, "configmap", "", "ConfigMap (namespace/name) with ingress-nginx style global settings (see docs/configmap.md), applied live.")
+	fs.BoolVar(&o.AllowExternalName, "allow-external-name-services", false, "Proxy to ExternalName Services (their names are resolved by the controller at every rebuild and every minute). Off: refused with an Event.")
 	fs.StringVar(&o.DefaultBackendService, "default-backend-service", "", "Service (namespace/name) that answers unknown hosts and unmatched paths. Empty: a built-in 404.")
 	fs.StringVar(&o.DefaultSSLCertificate, "default-ssl-certificate", "", "kubernetes.io/tls Secret (namespace/name) served where no Ingress certificate applies. Empty: a self-signed certificate generated at start.")
 	fs.IntVar(&o.HTTPPort, "http-port", 80, "Port nginx serves HTTP on.")

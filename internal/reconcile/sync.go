@@ -36,6 +36,8 @@ type syncer struct {
 	holdOff  time.Duration
 	maxDelay time.Duration
 	dirty    chan struct{}
+	// allowExternalName resolves ExternalName Services for the core.
+	allowExternalName bool
 	// syncFn is one rebuild; nil means syncOnce (tests replace it).
 	syncFn func(context.Context) error
 	// extraServices are Services that matter beyond the Ingresses' backends
@@ -68,11 +70,16 @@ func (s *syncer) run(ctx context.Context) error {
 		if retry > 0 {
 			retryC = time.After(retry)
 		}
+		var resyncC <-chan time.Time
+		if s.allowExternalName {
+			resyncC = time.After(time.Minute) // DNS answers change without events
+		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-s.dirty:
 		case <-retryC:
+		case <-resyncC:
 		}
 		if !s.settle(ctx) {
 			return nil
@@ -329,6 +336,9 @@ func (s *syncer) snapshot(ctx context.Context) (nginxconf.Snapshot, error) {
 	}
 	for i := range secrets.Items {
 		snap.Secrets = append(snap.Secrets, &secrets.Items[i])
+	}
+	if s.allowExternalName {
+		snap.ExternalNames = resolveExternalNames(ctx, snap.Services)
 	}
 	return snap, nil
 }

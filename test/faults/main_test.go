@@ -132,12 +132,23 @@ func backendWithin(t *testing.T, name string, n int, timeout time.Duration) (hos
 
 func createIngress(t *testing.T, ns, name, host, svc string) {
 	t.Helper()
+	createIngressBackend(t, ns, name, host, svc, networkingv1.ServiceBackendPort{Name: "http"})
+}
+
+// createIngressPort is createIngress to a port number.
+func createIngressPort(t *testing.T, ns, name, host, svc string, port int32) {
+	t.Helper()
+	createIngressBackend(t, ns, name, host, svc, networkingv1.ServiceBackendPort{Number: port})
+}
+
+func createIngressBackend(t *testing.T, ns, name, host, svc string, port networkingv1.ServiceBackendPort) {
+	t.Helper()
 	pt := networkingv1.PathTypePrefix
 	_, err := cs.NetworkingV1().Ingresses(ns).Create(context.Background(), &networkingv1.Ingress{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: networkingv1.IngressSpec{IngressClassName: ptr.To("atrium"), Rules: []networkingv1.IngressRule{{
 			Host: host, IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{
-				Path: "/", PathType: &pt, Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: svc, Port: networkingv1.ServiceBackendPort{Name: "http"}}},
+				Path: "/", PathType: &pt, Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: svc, Port: port}},
 			}}}},
 		}}},
 	}, metav1.CreateOptions{})
