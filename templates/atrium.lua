@@ -12,7 +12,9 @@ local M = {}
 local DICT = "atrium_endpoints"
 -- A peer that refused or timed out is skipped for this long (passive health).
 local FAIL_TIMEOUT = 10
--- At most this many tries per request, as proxy_next_upstream_tries.
+-- At most this many tries per request, as proxy_next_upstream_tries,
+-- unless the location sets $atrium_tries (proxy-next-upstream-tries; 0
+-- means no limit). Each endpoint is tried at most once per request.
 local MAX_TRIES = 3
 
 local shared = ngx.shared[DICT]
@@ -125,6 +127,7 @@ function M.access()
     return ngx.exit(503)
   end
   ngx.ctx.atrium_peers = c
+  ngx.ctx.atrium_tries = tonumber(ngx.var.atrium_tries or "")
 end
 
 -- balance picks the next peer round-robin, skipping peers that failed
@@ -145,7 +148,11 @@ function M.balance()
     end
   else
     ctx.atrium_tried = {}
-    local more = math.min(n, MAX_TRIES) - 1
+    local limit = ctx.atrium_tries or MAX_TRIES
+    if limit <= 0 then
+      limit = n
+    end
+    local more = math.min(n, limit) - 1
     if more > 0 then
       balancer.set_more_tries(more)
     end

@@ -51,17 +51,33 @@ func TestParseValid(t *testing.T) {
 // start a variable or a new directive are refused, each naming its key.
 func TestParseRefusesInjection(t *testing.T) {
 	bad := map[string]string{
-		"proxy-body-size":         "1m; return 200 pwned",
-		"proxy-read-timeout":      "60;",
-		"permanent-redirect":      "https://x;}\n location /pwn { return 200 pwned; }",
-		"temporal-redirect":       "https://example.com/$request_uri",
-		"whitelist-source-range":  "10.0.0.0/8; allow all",
-		"upstream-vhost":          "a\"b",
-		"x-forwarded-prefix":      "/p {",
-		"app-root":                "/x\r\nadd_header X y",
-		"ssl-redirect":            "yes",
-		"permanent-redirect-code": "200",
-		"proxy-http-version":      "2",
+		"proxy-body-size":           "1m; return 200 pwned",
+		"proxy-read-timeout":        "60;",
+		"permanent-redirect":        "https://x;}\n location /pwn { return 200 pwned; }",
+		"temporal-redirect":         "https://example.com/$request_uri",
+		"whitelist-source-range":    "10.0.0.0/8; allow all",
+		"upstream-vhost":            "a\"b",
+		"x-forwarded-prefix":        "/p {",
+		"app-root":                  "/x\r\nadd_header X y",
+		"ssl-redirect":              "yes",
+		"permanent-redirect-code":   "200",
+		"proxy-http-version":        "2",
+		"use-regex":                 "yes",
+		"rewrite-target":            "/$request_uri",
+		"backend-protocol":          "FCGI",
+		"proxy-next-upstream":       "error;",
+		"proxy-next-upstream-tries": "3;",
+		"proxy-buffer-size":         "4k;",
+		"client-body-buffer-size":   "1m;",
+		"connection-proxy-header":   "$http_connection",
+		"enable-access-log":         "false;",
+		"enable-cors":               "1",
+		"cors-allow-origin":         "https://x/$request_uri",
+		"cors-allow-methods":        "GET; POST",
+		"cors-allow-headers":        "X-A\"",
+		"cors-expose-headers":       "X-{",
+		"cors-allow-credentials":    "yes",
+		"cors-max-age":              "-1",
 	}
 	ann := map[string]string{}
 	for k, v := range bad {
@@ -115,6 +131,72 @@ func TestDocsUpToDate(t *testing.T) {
 	for _, d := range Defs() {
 		if d.Doc == "" || d.Scope == "" || d.Risk == "" || d.Parse == nil {
 			t.Errorf("annotation %s lacks metadata", d.Key)
+		}
+	}
+}
+
+func TestRewriteTarget(t *testing.T) {
+	for _, v := range []string{"/", "/$1", "/$2", "$1", "/api/$1/x$9", " /new ", "/a-b_c.d~e!f&g(h)i*j+k,l=m:n@o/"} {
+		r := Parse(map[string]string{p + "rewrite-target": v}, DefaultPrefix)
+		if len(r.Invalid) != 0 || r.Set.RewriteTarget == nil || *r.Set.RewriteTarget != strings.TrimSpace(v) {
+			t.Errorf("%q: %+v %v", v, r.Invalid, r.Set.RewriteTarget)
+		}
+	}
+	for _, v := range []string{"", "x", "/$0", "/$10", "/$host", "/${1}", "/$1$", "/x?a=1", "https://x/", "/x y", "/x;", "/x\\1", "/%41", "/x#"} {
+		if r := Parse(map[string]string{p + "rewrite-target": v}, DefaultPrefix); len(r.Invalid) != 1 {
+			t.Errorf("%q accepted", v)
+		}
+	}
+}
+
+func TestProxyTuning(t *testing.T) {
+	r := Parse(map[string]string{
+		p + "proxy-next-upstream":       " error  TIMEOUT http_429 error ",
+		p + "proxy-next-upstream-tries": "0",
+		p + "proxy-buffer-size":         "1m",
+		p + "client-body-buffer-size":   "64M",
+		p + "connection-proxy-header":   "Keep-Alive",
+		p + "enable-access-log":         "false",
+	}, DefaultPrefix)
+	s := r.Set
+	if len(r.Invalid) != 0 || !reflect.DeepEqual(s.ProxyNextUpstream, []string{"error", "timeout", "http_429"}) ||
+		*s.ProxyNextUpstreamTries != 0 || *s.ProxyBufferSize != "1m" || *s.ClientBodyBufferSize != "64m" ||
+		*s.ConnectionProxyHeader != "keep-alive" || *s.EnableAccessLog {
+		t.Fatalf("%+v %+v", r.Invalid, s)
+	}
+	for k, v := range map[string]string{
+		"proxy-next-upstream": "off error", "proxy-next-upstream-tries": "101", "proxy-buffer-size": "1025k",
+		"client-body-buffer-size": "512", "connection-proxy-header": "upgrade, close",
+	} {
+		if r := Parse(map[string]string{p + k: v}, DefaultPrefix); len(r.Invalid) != 1 {
+			t.Errorf("%s %q accepted", k, v)
+		}
+	}
+}
+
+func TestCORS(t *testing.T) {
+	r := Parse(map[string]string{
+		p + "enable-cors":         "true",
+		p + "cors-allow-origin":   " https://App.example.com , http://*.example.org:8080,https://app.example.com",
+		p + "cors-allow-methods":  "GET, post",
+		p + "cors-allow-headers":  "X-A,  Content-Type",
+		p + "cors-expose-headers": "*",
+		p + "cors-max-age":        "0",
+	}, DefaultPrefix)
+	s := r.Set
+	if len(r.Invalid) != 0 || !*s.EnableCORS || !reflect.DeepEqual(s.CORSAllowOrigin, []string{"https://app.example.com", "http://*.example.org:8080"}) ||
+		*s.CORSAllowMethods != "GET,post" || *s.CORSAllowHeaders != "X-A,Content-Type" || *s.CORSExposeHeaders != "*" || *s.CORSMaxAge != 0 {
+		t.Fatalf("%+v %+v", r.Invalid, s)
+	}
+	for _, v := range []string{"*", "https://a.example.com", "http://a.b:1"} {
+		if r := Parse(map[string]string{p + "cors-allow-origin": v}, DefaultPrefix); len(r.Invalid) != 0 {
+			t.Errorf("%q refused: %v", v, r.Invalid)
+		}
+	}
+	for _, v := range []string{"", "a.example.com", "ftp://a.example.com", "https://a.example.com/", "https://*.*.x.com", "https://a*.x.com",
+		"https://x.com:0", "https://x.com:65536", "*,https://x.com", "null", "https://x.com|.*", "https://[::1]"} {
+		if r := Parse(map[string]string{p + "cors-allow-origin": v}, DefaultPrefix); len(r.Invalid) != 1 {
+			t.Errorf("%q accepted", v)
 		}
 	}
 }

@@ -5,13 +5,20 @@ import "time"
 // Set holds the parsed annotations of one Ingress. Every field belongs to
 // one annotation (or a documented pair); nil means "not set".
 type Set struct {
-	ProxyBodySize         *Size
-	ProxyConnectTimeout   *time.Duration
-	ProxyReadTimeout      *time.Duration
-	ProxySendTimeout      *time.Duration
-	ProxyBuffering        *bool
-	ProxyRequestBuffering *bool
-	ProxyHTTPVersion      *string // "1.0" or "1.1"
+	ProxyBodySize          *Size
+	ProxyConnectTimeout    *time.Duration
+	ProxyReadTimeout       *time.Duration
+	ProxySendTimeout       *time.Duration
+	ProxyBuffering         *bool
+	ProxyRequestBuffering  *bool
+	ProxyHTTPVersion       *string // "1.0" or "1.1"
+	BackendProtocol        *string // "HTTP", "HTTPS", "GRPC" or "GRPCS"
+	ProxyNextUpstream      []string
+	ProxyNextUpstreamTries *int
+	ProxyBufferSize        *Size
+	ClientBodyBufferSize   *Size
+	ConnectionProxyHeader  *string // "keep-alive", "close" or "upgrade"
+	EnableAccessLog        *bool
 
 	SSLRedirect      *bool
 	ForceSSLRedirect *bool
@@ -26,6 +33,21 @@ type Set struct {
 	XForwardedPrefix *string
 	UpstreamVhost    *string
 	AppRoot          *string
+
+	// enable-cors and the cors-* annotations, validated; the core applies
+	// ingress-nginx's defaults.
+	EnableCORS           *bool
+	CORSAllowOrigin      []string // "*" alone, or origins in lower case
+	CORSAllowMethods     *string  // joined by ","
+	CORSAllowHeaders     *string
+	CORSExposeHeaders    *string
+	CORSAllowCredentials *bool
+	CORSMaxAge           *int
+
+	// UseRegex and RewriteTarget make paths regular expressions; the core
+	// applies that to every path of the Ingress's hosts.
+	UseRegex      *bool
+	RewriteTarget *string // validated: path characters and $1-$9
 }
 
 // finish applies the rules between annotations after all are parsed.

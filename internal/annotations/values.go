@@ -29,6 +29,35 @@ func parseSize(v string) (Size, error) {
 	return Size(strings.ToLower(v)), nil
 }
 
+// parseBoundedSize reads a size (as parseSize) from min to max bytes.
+func parseBoundedSize(v string, min, max int64) (Size, error) {
+	s, err := parseSize(v)
+	if err != nil {
+		return "", err
+	}
+	n, _ := strconv.ParseInt(strings.TrimRight(string(s), "km"), 10, 64)
+	switch s[len(s)-1] {
+	case 'k':
+		n <<= 10
+	case 'm':
+		n <<= 20
+	}
+	if n < min || n > max {
+		return "", fmt.Errorf("%q is not from %s to %s", v, humanSize(min), humanSize(max))
+	}
+	return s, nil
+}
+
+func humanSize(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return strconv.FormatInt(n>>20, 10) + "m"
+	}
+	if n >= 1<<10 && n%(1<<10) == 0 {
+		return strconv.FormatInt(n>>10, 10) + "k"
+	}
+	return strconv.FormatInt(n, 10)
+}
+
 // parseSeconds reads ingress-nginx's timeout values: whole seconds
 // ("60"), or a number with an s suffix.
 func parseSeconds(v string) (time.Duration, error) {

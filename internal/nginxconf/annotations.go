@@ -1,6 +1,7 @@
 package nginxconf
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,78 @@ type ingressAnnotations struct {
 	appRoot     string
 	allow, deny []string
 	proxy       ProxySettings
+	// useRegex and rewriteTarget: use-regex and rewrite-target.
+	useRegex      bool
+	rewriteTarget string
+	cors          *CORS
+}
+
+// ingress-nginx's CORS defaults.
+const (
+	corsDefaultMethods = "GET,PUT,POST,DELETE,PATCH,OPTIONS"
+	corsDefaultHeaders = "DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type,Range,Authorization"
+	corsDefaultMaxAge  = 1728000
+)
+
+// corsSettings turns the validated cors-* annotations into a location's
+// CORS settings, with ingress-nginx's defaults; nil unless enable-cors.
+func corsSettings(s annotations.Set) *CORS {
+	if s.EnableCORS == nil || !*s.EnableCORS {
+		return nil
+	}
+	c := &CORS{Methods: corsDefaultMethods, Headers: corsDefaultHeaders, Credentials: true, MaxAge: strconv.Itoa(corsDefaultMaxAge)}
+	if s.CORSAllowMethods != nil {
+		c.Methods = *s.CORSAllowMethods
+	}
+	if s.CORSAllowHeaders != nil {
+		c.Headers = *s.CORSAllowHeaders
+	}
+	if s.CORSExposeHeaders != nil {
+		c.Expose = *s.CORSExposeHeaders
+	}
+	if s.CORSAllowCredentials != nil {
+		c.Credentials = *s.CORSAllowCredentials
+	}
+	if s.CORSMaxAge != nil {
+		c.MaxAge = strconv.Itoa(*s.CORSMaxAge)
+	}
+	if len(s.CORSAllowOrigin) > 0 && s.CORSAllowOrigin[0] != "*" {
+		c.OriginRegex = corsOriginRegex(s.CORSAllowOrigin)
+	}
+	return c
+}
+
+// corsOriginRegex builds the case-insensitive regex matching exactly the
+// given origins (validated: scheme://host[:port], host maybe "*."), each
+// quoted literally but for the wildcard label, which matches one label as
+// in ingress-nginx.
+func corsOriginRegex(origins []string) string {
+	parts := make([]string, 0, len(origins))
+	for _, o := range origins {
+		scheme, rest, _ := strings.Cut(o, "://")
+		wild := ""
+		if r, ok := strings.CutPrefix(rest, "*."); ok {
+			wild, rest = `[A-Za-z0-9-]+\.`, r
+		}
+		parts = append(parts, scheme+"://"+wild+regexp.QuoteMeta(rest))
+	}
+	return "~*^(" + strings.Join(parts, "|") + ")$"
+}
+
+// regexFor says whether this Ingress makes a host's paths regexes through
+// its path p: use-regex, or a rewrite-target that changes p (as
+// ingress-nginx's enforceRegexModifier: a target equal to the path is no
+// rewrite).
+func (a ingressAnnotations) regexFor(p string) bool {
+	return a.useRegex || (a.rewriteTarget != "" && a.rewriteTarget != p)
+}
+
+// rewrite returns the rewrite of a location for the Ingress path p, or nil.
+func (a ingressAnnotations) rewrite(p string) *Rewrite {
+	if a.failClosed || a.rewriteTarget == "" || a.rewriteTarget == p {
+		return nil
+	}
+	return &Rewrite{Regex: "(?i)" + p, Target: a.rewriteTarget}
 }
 
 // readAnnotations parses an Ingress's annotations and records problems:
@@ -83,6 +156,28 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 	if s.XForwardedPrefix != nil {
 		p.XForwardedPrefix = *s.XForwardedPrefix
 	}
+	if s.BackendProtocol != nil && *s.BackendProtocol != "HTTP" {
+		p.Protocol = *s.BackendProtocol
+	}
+	p.NextUpstream = s.ProxyNextUpstream
+	if s.ProxyNextUpstreamTries != nil {
+		p.NextUpstreamTries = strconv.Itoa(*s.ProxyNextUpstreamTries)
+	}
+	if s.ProxyBufferSize != nil {
+		p.BufferSize = string(*s.ProxyBufferSize)
+	}
+	if s.ClientBodyBufferSize != nil {
+		p.ClientBodyBuffer = string(*s.ClientBodyBufferSize)
+	}
+	if s.ConnectionProxyHeader != nil {
+		p.Connection = *s.ConnectionProxyHeader
+	}
+	p.AccessLogOff = s.EnableAccessLog != nil && !*s.EnableAccessLog
+	a.cors = corsSettings(s)
+	a.useRegex = s.UseRegex != nil && *s.UseRegex
+	if s.RewriteTarget != nil {
+		a.rewriteTarget = *s.RewriteTarget
+	}
 	return a
 }
 
@@ -96,6 +191,10 @@ func (a ingressAnnotations) apply(l Location) Location {
 		l.Redirect, l.Upstream, l.Status = &r, "", 0
 	}
 	l.Allow, l.Deny, l.Proxy = a.allow, a.deny, a.proxy
+	if a.cors != nil && l.Redirect == nil {
+		c := *a.cors
+		l.CORS = &c
+	}
 	return l
 }
 

@@ -19,7 +19,7 @@ func Build(s Snapshot, o Options) (*Config, []Problem, error) {
 	if err := o.validate(); err != nil {
 		return nil, nil, err
 	}
-	b := &builder{opts: o, be: newBackends(s), secrets: map[string]*corev1.Secret{}, servers: map[string]*serverBuild{}, files: map[string][]byte{}}
+	b := &builder{opts: o, be: newBackends(s), secrets: map[string]*corev1.Secret{}, servers: map[string]*serverBuild{}, regexHosts: map[string]string{}, files: map[string][]byte{}}
 	for _, sec := range s.Secrets {
 		b.secrets[sec.Namespace+"/"+sec.Name] = sec
 	}
@@ -27,8 +27,17 @@ func Build(s Snapshot, o Options) (*Config, []Problem, error) {
 	// Ordered processors, as in Contour's DAG builder: each step reads what
 	// the previous ones decided.
 	b.defaultCertificate()
+	// Annotations first: use-regex on one Ingress changes how every path of
+	// its hosts matches, whichever Ingress the path comes from.
+	var inputs []ingressInput
 	for _, ing := range ings {
-		b.ingress(ing)
+		if in, ok := b.prepare(ing); ok {
+			inputs = append(inputs, in)
+			b.markRegexHosts(in)
+		}
+	}
+	for _, in := range inputs {
+		b.ingress(in)
 	}
 	b.globalDefaultBackend()
 	cfg := b.config()
@@ -93,7 +102,11 @@ type builder struct {
 	secrets map[string]*corev1.Secret
 	ps      problems
 
-	servers     map[string]*serverBuild // by host; "" is the catch-all
+	servers map[string]*serverBuild // by host; "" is the catch-all
+	// regexHosts are the hosts whose paths are regexes (use-regex or
+	// rewrite-target on an Ingress with rules for them), each with the
+	// oldest such Ingress (namespace/name).
+	regexHosts  map[string]string
 	defaultCert *certificate
 	// catchAllDefault is the spec.defaultBackend of the oldest Ingress
 	// without rules, which answers unknown hosts.
@@ -147,19 +160,57 @@ func ingressRef(ing *networkingv1.Ingress) ObjectRef {
 	return ObjectRef{Kind: "Ingress", Namespace: ing.Namespace, Name: ing.Name}
 }
 
-// ingress adds one Ingress's TLS entries, rules and default backend.
-func (b *builder) ingress(ing *networkingv1.Ingress) {
+// ingressInput is an Ingress whose names are valid, with its annotations read.
+type ingressInput struct {
+	ing *networkingv1.Ingress
+	ref ObjectRef
+	ann ingressAnnotations
+}
+
+// prepare checks an Ingress's names and reads its annotations (recording
+// their problems once).
+func (b *builder) prepare(ing *networkingv1.Ingress) (ingressInput, bool) {
 	ref := ingressRef(ing)
 	if err := validateName("namespace", ing.Namespace); err != nil {
 		b.ps.add(ref, "metadata.namespace", ReasonInvalidField, "%v", err)
-		return
+		return ingressInput{}, false
 	}
 	if err := validateName("Ingress", ing.Name); err != nil {
 		b.ps.add(ref, "metadata.name", ReasonInvalidField, "%v", err)
-		return
+		return ingressInput{}, false
 	}
+	return ingressInput{ing: ing, ref: ref, ann: b.readAnnotations(ing, ref)}, true
+}
+
+// markRegexHosts records the hosts this Ingress turns to regex matching:
+// those of its rules with a path that use-regex or rewrite-target makes a
+// regex (ingress-nginx's enforceRegexModifier works per server, across
+// Ingresses).
+func (b *builder) markRegexHosts(in ingressInput) {
+	for _, r := range in.ing.Spec.Rules {
+		if r.HTTP == nil || validateHost(r.Host) != nil {
+			continue
+		}
+		if _, done := b.regexHosts[r.Host]; done {
+			continue
+		}
+		for _, p := range r.HTTP.Paths {
+			userPath := p.Path
+			if userPath == "" {
+				userPath = "/"
+			}
+			if in.ann.regexFor(userPath) {
+				b.regexHosts[r.Host] = in.ing.Namespace + "/" + in.ing.Name
+				break
+			}
+		}
+	}
+}
+
+// ingress adds one Ingress's TLS entries, rules and default backend.
+func (b *builder) ingress(in ingressInput) {
+	ing, ref, ann := in.ing, in.ref, in.ann
 	source := ing.Namespace + "/" + ing.Name
-	ann := b.readAnnotations(ing, ref)
 
 	var defEntry *locationEntry
 	if db := ing.Spec.DefaultBackend; db != nil {
@@ -239,7 +290,22 @@ func (b *builder) path(sb *serverBuild, ing *networkingv1.Ingress, ref ObjectRef
 	if userPath == "" && pt != networkingv1.PathTypeExact {
 		userPath = "/" // an empty path is the whole host, as in ingress-nginx
 	}
-	if err := validatePath(userPath); err != nil {
+	// On a host where use-regex or rewrite-target is in effect, every path
+	// but an Exact one is a regex (ingress-nginx's rule, across Ingresses),
+	// and so is the rewrite's regex of an Exact path.
+	regexBy, regexHost := b.regexHosts[sb.host]
+	asRegex := regexHost && pt != networkingv1.PathTypeExact
+	rw := ann.rewrite(userPath)
+	var err error
+	switch {
+	case asRegex || rw != nil:
+		if err = validateRegexPath(userPath); err != nil && regexHost && regexBy != ing.Namespace+"/"+ing.Name {
+			err = fmt.Errorf("%v (paths on host %q are regular expressions: use-regex or rewrite-target on Ingress %s)", err, sb.host, regexBy)
+		}
+	default:
+		err = validatePath(userPath)
+	}
+	if err != nil {
 		b.ps.add(ref, field+".path", ReasonInvalidField, "%v", err)
 		return
 	}
@@ -248,10 +314,20 @@ func (b *builder) path(sb *serverBuild, ing *networkingv1.Ingress, ref ObjectRef
 	entry := func(m MatchKind, path string, weak bool) *locationEntry {
 		l := loc
 		l.Match, l.Path = m, path
-		return &locationEntry{loc: ann.apply(l), weak: weak, owner: ref, userPath: userPath, pathType: string(pt), ann: ann}
+		l = ann.apply(l)
+		if l.Upstream != "" && l.Redirect == nil {
+			l.Rewrite = rw
+		}
+		return &locationEntry{loc: l, weak: weak, owner: ref, userPath: userPath, pathType: string(pt), ann: ann}
 	}
 	if pt == networkingv1.PathTypeExact {
 		b.addLocation(sb, entry(MatchExact, userPath, false), field)
+		return
+	}
+	if asRegex {
+		// The path as written, anchored at the start only: a prefix match,
+		// as ingress-nginx renders it (`~* "^<path>"`).
+		b.addLocation(sb, entry(MatchRegex, userPath, false), field)
 		return
 	}
 	// Prefix (and ImplementationSpecific, treated as Prefix) matches by path

@@ -77,8 +77,8 @@ func (b *builder) config() *Config {
 			l := e.loc
 			l.RedirectHTTPS = e.ann.redirectHTTPS(srv.TLS, cfg.G.SSLRedirect)
 			srv.Locations = append(srv.Locations, l)
-			if k.match == MatchPrefix && k.path == "/" {
-				haveRoot = true
+			if (k.match == MatchPrefix || k.match == MatchRegex) && k.path == "/" {
+				haveRoot = true // a regex "^/" matches every request the fallback would
 			}
 		}
 		if !haveRoot {
@@ -87,21 +87,50 @@ func (b *builder) config() *Config {
 			srv.Locations = append(srv.Locations, l)
 		}
 		srv.Locations = append(srv.Locations, noAutoRedirect(srv.Locations)...)
-		sort.Slice(srv.Locations, func(i, j int) bool {
-			a, b := srv.Locations[i], srv.Locations[j]
-			if a.Path != b.Path {
-				return a.Path < b.Path
-			}
-			return a.Match < b.Match
-		})
+		sortLocations(srv.Locations)
 		cfg.Servers = append(cfg.Servers, srv)
 	}
+	cfg.CORSMaps = corsMaps(cfg.Servers)
 	cfg.Upstreams = b.be.list()
 	for p, d := range b.files {
 		cfg.Files = append(cfg.Files, File{Path: p, Data: d})
 	}
 	sort.Slice(cfg.Files, func(i, j int) bool { return cfg.Files[i].Path < cfg.Files[j].Path })
 	return cfg
+}
+
+// corsMaps gives every distinct CORS origin regex one map variable, named
+// in the order of the regexes, and points the locations at theirs.
+func corsMaps(servers []Server) []CORSMap {
+	set := map[string]bool{}
+	for _, srv := range servers {
+		for _, l := range srv.Locations {
+			if l.CORS != nil && l.CORS.OriginRegex != "" {
+				set[l.CORS.OriginRegex] = true
+			}
+		}
+	}
+	regexes := make([]string, 0, len(set))
+	for r := range set {
+		regexes = append(regexes, r)
+	}
+	sort.Strings(regexes)
+	vars := map[string]string{}
+	maps := make([]CORSMap, 0, len(regexes))
+	for i, r := range regexes {
+		vars[r] = "atrium_cors_" + strconv.Itoa(i)
+		maps = append(maps, CORSMap{Var: vars[r], Regex: r})
+	}
+	for _, srv := range servers {
+		for i := range srv.Locations {
+			if c := srv.Locations[i].CORS; c != nil && c.OriginRegex != "" {
+				cc := *c
+				cc.OriginVar = vars[c.OriginRegex]
+				srv.Locations[i].CORS = &cc
+			}
+		}
+	}
+	return maps
 }
 
 // DefaultModulesDir is where Debian's nginx keeps dynamic modules.
@@ -178,6 +207,28 @@ var safePathRe = regexp.MustCompile(`^[A-Za-z0-9/._+-]+$`)
 
 func safeConfigPath(p string) bool { return safePathRe.MatchString(p) && !strings.Contains(p, "..") }
 
+// sortLocations orders a server's locations. nginx picks exact and prefix
+// locations by their path whatever their order, but takes the first regex
+// location that matches, so regex locations come last, ordered as
+// ingress-nginx orders them: longest path first, then by path descending.
+func sortLocations(locs []Location) {
+	sort.Slice(locs, func(i, j int) bool {
+		a, b := locs[i], locs[j]
+		if ra, rb := a.Match == MatchRegex, b.Match == MatchRegex; ra != rb {
+			return rb
+		} else if ra {
+			if len(a.Path) != len(b.Path) {
+				return len(a.Path) > len(b.Path)
+			}
+			return a.Path > b.Path
+		}
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.Match < b.Match
+	})
+}
+
 // noAutoRedirect returns the exact locations needed to keep nginx from
 // answering 301: nginx redirects "/foo" to "/foo/" when a location named
 // "/foo/" exists and no "= /foo" does, even if a shorter prefix ("/")
@@ -190,9 +241,19 @@ func noAutoRedirect(locs []Location) []Location {
 			exact[l.Path] = true
 		}
 	}
+	// nginx's redirect comes before its regex locations are tried, so on a
+	// host with regex locations the one that would answer "/foo" is the
+	// first regex that matches it (in the order sortLocations gives).
+	var regexes []Location
+	for _, l := range locs {
+		if l.Match == MatchRegex {
+			regexes = append(regexes, l)
+		}
+	}
+	sortLocations(regexes)
 	var add []Location
 	for _, l := range locs {
-		if l.Path == "/" || !strings.HasSuffix(l.Path, "/") {
+		if l.Match == MatchRegex || l.Path == "/" || !strings.HasSuffix(l.Path, "/") {
 			continue
 		}
 		bare := strings.TrimSuffix(l.Path, "/")
@@ -200,7 +261,16 @@ func noAutoRedirect(locs []Location) []Location {
 			continue
 		}
 		var best *Location
+		for i := range regexes {
+			if re, err := regexp.Compile("(?i)^" + regexes[i].Path); err == nil && re.MatchString(bare) {
+				best = &regexes[i]
+				break
+			}
+		}
 		for i := range locs {
+			if best != nil && best.Match == MatchRegex {
+				break
+			}
 			c := &locs[i]
 			if c.Match == MatchPrefix && strings.HasPrefix(bare, c.Path) && (best == nil || len(c.Path) > len(best.Path)) {
 				best = c

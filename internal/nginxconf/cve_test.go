@@ -105,6 +105,9 @@ type injectionCase struct {
 	apply      func(ing *networkingv1.Ingress, v string)
 	// keepsRest says the attacker's other valid path must still be served.
 	keepsRest bool
+	// regex says the attacker's host has regex paths (use-regex), so its
+	// other path is served by `location ~* "^/still-ok"`.
+	regex bool
 }
 
 // plainlyInvalid is refused by every validator, and has nothing in common
@@ -195,7 +198,11 @@ func runInjection(t *testing.T, c injectionCase) {
 	}
 	assertServed(t, conf, victimHost, victimPath+"/", victimUp)
 	if c.keepsRest && bytes.Equal(r.conf, refs[0].conf) {
-		assertServed(t, conf, attackerHost, attackerOK+"/", attackerUp)
+		if c.regex {
+			assertServed(t, conf, attackerHost, "^"+attackerOK, attackerUp)
+		} else {
+			assertServed(t, conf, attackerHost, attackerOK+"/", attackerUp)
+		}
 	}
 	nginxTest(t, r.conf, r.cfg)
 }
@@ -375,6 +382,113 @@ func TestCVE_2026_24512_PathInjection(t *testing.T) {
 				runInjection(t, injectionCase{field: "spec.rules[0].http.paths[0].path", payload: p, apply: atPath(0, pt), keepsRest: true})
 			})
 		}
+	}
+}
+
+// The same with use-regex, where a path is a regex rendered by qpath: '$'
+// and '\' are allowed there, and must still never start a variable, end
+// the argument or decode into something else.
+func TestCVE_2026_24512_RegexPathInjection(t *testing.T) {
+	payloads := []string{
+		payloadPathBreakout,
+		"/x;}\rlocation /pwn {return 200 pwned;}#",
+		"/x{",
+		"/x{1,2}",
+		"/$host",
+		"/x$host",
+		"/x${host}",
+		"/x$1",
+		"/x\"; return 200 pwned; #",
+		"/x\\\"; return 200 pwned; #",
+		"/x\\",
+		"/x\\n",
+		"/x\\t",
+		"/x\\$",
+		"/x #y",
+		"/x\ty",
+		"/x\u2028}",
+		"/(?{system('id')})",
+		"/(?=x)",
+		"/(a)\\1",
+		"~ ^/pwn",
+		"/%2e%2e/pwn",
+	}
+	for _, ptName := range []string{"ImplementationSpecific", "Prefix", "Exact"} {
+		pt := fzPtr(networkingv1.PathType(ptName))
+		for i, p := range payloads {
+			t.Run(fmt.Sprintf("%s/%d", ptName, i), func(t *testing.T) {
+				at := atPath(0, pt)
+				runInjection(t, injectionCase{field: "spec.rules[0].http.paths[0].path", payload: p, keepsRest: true, regex: true,
+					apply: func(ing *networkingv1.Ingress, v string) {
+						ing.Annotations[annotationPrefix+"use-regex"] = "true"
+						at(ing, v)
+					}})
+			})
+		}
+	}
+	// rewrite-target: only $1-$9 may name a variable.
+	runAnnotationCases(t, []string{"rewrite-target"}, []string{
+		"/$host",
+		"/${host}",
+		"/$request_uri",
+		"/$0",
+		"/x\"; return 200 pwned; #",
+		"/x break;}\nlocation /pwn {return 200 pwned;}#",
+		"/x?$args",
+		"https://evil.example/$1",
+		"/x\\",
+		"$1 permanent",
+	})
+}
+
+// CORS values go into a map regex and set directives: none may end the
+// argument, name a variable or widen the origin regex.
+func TestCORSInjection(t *testing.T) {
+	payloads := []string{
+		"https://x\") $http_origin;}\nmap $x $y {default 1;",
+		"https://x.example.com/$request_uri",
+		"https://x.example.com|.*",
+		"https://(.*)",
+		"https://x.example.com\\",
+		"https://*.*.example.com",
+		"https://x.example.com:99999",
+		"*, https://x.example.com",
+		"https://x.example.com; add_header X 1",
+	}
+	runAnnotationCases(t, []string{"cors-allow-origin", "cors-allow-methods", "cors-allow-headers", "cors-expose-headers", "cors-max-age"}, payloads)
+	runAnnotationCases(t, []string{"cors-allow-origin"}, []string{"null", "https://x.example.com.", "https://*"})
+	// With enable-cors on, so the values are read.
+	for i, p := range payloads {
+		for _, key := range []string{"cors-allow-origin", "cors-allow-methods", "cors-allow-headers", "cors-expose-headers", "cors-max-age", "cors-allow-credentials"} {
+			t.Run(fmt.Sprintf("enabled/%s/%d", key, i), func(t *testing.T) {
+				c := annotationCase(annotationPrefix+key, p)
+				apply := c.apply
+				c.apply = func(ing *networkingv1.Ingress, v string) {
+					ing.Annotations[annotationPrefix+"enable-cors"] = "true"
+					apply(ing, v)
+				}
+				runCORSInjection(t, c)
+			})
+		}
+	}
+}
+
+// runCORSInjection is runInjection for a payload next to enable-cors: the
+// output must equal the Ingress failing closed (enable-cors alone is fine,
+// but a refused cors-* value fails the Ingress closed).
+func runCORSInjection(t *testing.T, c injectionCase) {
+	t.Helper()
+	o := testOptions(t, goldenDir)
+	snap, evil := injectionSnapshot(t)
+	c.apply(evil, c.payload)
+	r := renderSnapshot(t, snap, o)
+	if !annotationRefused(r.probs, c.annotation) {
+		t.Fatalf("payload %q in %s was not refused: %v", c.payload, c.annotation, r.probs)
+	}
+	closed, _ := injectionSnapshot(t)
+	closed.Services, closed.EndpointSlices = closed.Services[:1], closed.EndpointSlices[:1]
+	if ref := renderSnapshot(t, closed, o); !bytes.Equal(r.conf, ref.conf) {
+		t.Fatalf("payload %q in %s changed the output beyond failing closed:\n%s", c.payload, c.annotation, lineDiff(string(ref.conf), string(r.conf)))
 	}
 }
 

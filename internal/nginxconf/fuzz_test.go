@@ -41,13 +41,17 @@ import (
 //	    the same place, or the same argument with the baseline's own
 //	    user-derived parts (host, wildcard regex, path, upstream name, Source
 //	    comment, certificate file, config hash) replaced by this input's, or,
-//	    where only annotations put arguments, one URL-safe word;
+//	    where only annotations put arguments, one URL-safe word (or, where
+//	    the examples put a rewrite target, one rewrite-target word: path
+//	    characters and $1-$9, see rewriteTargetWord);
 //	    every occurrence of an accepted value lies inside one word or
 //	    comment; a refused value leaves the output byte-identical to the
 //	    same input with that value replaced by another refused value (so
 //	    nothing of it appears);
 //	(c) the output is printable ASCII plus newline and tab; no input-derived
-//	    argument holds a quote, and only a server-name regex a backslash;
+//	    argument holds a quote, and only a regex a backslash (a server
+//	    name starting with "~", the regex of a `location ~*` or of a
+//	    rewrite);
 //	    load_module, include, ssl_engine, lua and perl/njs directives are
 //	    constants of the template, and no file-naming directive (root,
 //	    *_file, *_path, *_certificate...) takes anything from an Ingress;
@@ -55,7 +59,10 @@ import (
 //	    every `go test`), and for one input in 64 while fuzzing;
 //
 // plus: Build returns no error and Render does not fail for any input;
-// every value Build accepts is inert in nginx syntax; an accepted host and
+// every value Build accepts is inert in nginx syntax (a path that Build
+// made a regex may also hold a backslash and a '$' that ends a branch,
+// which mean nothing to nginx in the regex arguments where it goes, see
+// inertRegex); an accepted host and
 // path are served, and an accepted backend is proxied to; the config hash
 // Render returns appears exactly once.
 func FuzzRender(f *testing.F) {
@@ -353,6 +360,41 @@ var annotationExamples = []map[string][]string{
 	{"allowlist-source-range": {"198.18.0.0/15,2001:db8::1", "10.0.0.0/8,192.0.2.1"}, "denylist-source-range": {"198.18.1.0/24", "10.1.0.0/16"}},
 	{"whitelist-source-range": {"198.18.0.1", "192.0.2.0/24"}},
 	{"upstream-vhost": {"atrium-vhost.example:8080", "other.example"}, "x-forwarded-prefix": {"/atrium-prefix", "/p"}},
+	{"use-regex": {"true"}},
+	{"rewrite-target": {"/atrium-rewrite/$1", "/$2"}},
+	{"backend-protocol": {"HTTPS"}},
+	{"backend-protocol": {"GRPC"}, "proxy-connect-timeout": {"7", "70s"}, "proxy-read-timeout": {"8s", "80"}, "proxy-send-timeout": {"9", "90"}},
+	{"backend-protocol": {"grpcs"}},
+	{
+		"proxy-next-upstream": {"error timeout http_502", "http_503 non_idempotent invalid_header"}, "proxy-next-upstream-tries": {"5", "0"},
+		"proxy-buffer-size": {"16k", "8k"}, "client-body-buffer-size": {"1m", "64k"}, "connection-proxy-header": {"keep-alive", "close"},
+		"enable-access-log": {"false"},
+	},
+	{"proxy-next-upstream": {"off", "error"}, "backend-protocol": {"GRPC"}, "proxy-next-upstream-tries": {"2", "7"}},
+	{"enable-cors": {"true"}},
+	{
+		"enable-cors": {"true"}, "cors-allow-origin": {"https://a.example.com, https://*.example.org:8443", "http://atrium-cors.example"},
+		"cors-allow-methods": {"GET, POST", "PUT"}, "cors-allow-headers": {"X-A", "X-B,X-C"}, "cors-expose-headers": {"X-E", "*"},
+		"cors-max-age": {"600", "0"},
+	},
+	{"enable-cors": {"true"}, "cors-allow-credentials": {"false"}, "cors-allow-origin": {"https://*.b.example.com", "http://c.example:80"}},
+	{"enable-cors": {"true"}, "backend-protocol": {"GRPC"}},
+}
+
+// proxy_next_upstream (grpc_next_upstream for gRPC) takes one argument per
+// condition, so the examples need every count the annotation allows.
+func init() {
+	conds := []string{"error", "timeout", "invalid_header", "http_500", "http_502", "http_503", "http_504", "http_403", "http_404", "http_429", "non_idempotent"}
+	rotated := append(append([]string(nil), conds[1:]...), conds[0])
+	for n := 1; n <= len(conds); n++ {
+		a, b := strings.Join(conds[:n], " "), strings.Join(rotated[:n], " ")
+		if n == len(conds) {
+			b = strings.Join(append(rotated[len(rotated)-1:], rotated[:n-1]...), " ")
+		}
+		annotationExamples = append(annotationExamples,
+			map[string][]string{"proxy-next-upstream": {a, b}},
+			map[string][]string{"proxy-next-upstream": {a, b}, "backend-protocol": {"GRPC"}})
+	}
 }
 
 // annotationIngress is the extra Ingress of annotation example i, on its
@@ -378,6 +420,47 @@ func annotationIngress(i, variant int) *networkingv1.Ingress {
 // hold: one non-empty word of URL-safe characters, nothing nginx's grammar
 // or variables would read.
 var annotationWord = regexp.MustCompile(`^[A-Za-z0-9._~:/?#\[\]@!&()*+,=%-]+$`)
+
+// rewriteTargetWord is what the argument place of a rewrite target may
+// hold: path characters and the capture groups $1-$9, the only variables
+// allowed (written independently of the validator in internal/annotations).
+// Places where the annotation examples differ by such a word accept any
+// such word (placeholder ANNTARGET); nowhere else may a '$' come from input.
+var rewriteTargetWord = regexp.MustCompile(`^(/[A-Za-z0-9._~!&()*+,=:@/-]*|\$[1-9])+$`)
+
+// mapEntry is the name under which the model keeps the entries of map
+// blocks: an entry's first word is its source value, which input may
+// choose (CORS origins), so the model treats it as argument 0 of an entry
+// rather than as a directive name.
+const mapEntry = "<map entry>"
+
+func modelDirective(ctx []string, d Directive) Directive {
+	if len(ctx) == 0 || ctx[len(ctx)-1] != "map" || d.IsBlock() {
+		return d
+	}
+	e := d
+	e.Name = mapEntry
+	e.Args = append([]string{d.Name}, d.Args...)
+	e.Quoted = append([]bool{false}, d.Quoted...)
+	return e
+}
+
+// corsOriginPart is one origin of a CORS map regex as Build writes it:
+// scheme, "://", an optional one-label wildcard, the host with escaped
+// dots, an optional port (written independently of Build's code).
+const corsOriginPart = `https?://(\[A-Za-z0-9-\]\+\\\.)?[a-z0-9-]+(\\\.[a-z0-9-]+)*(:[0-9]{1,5})?`
+
+// corsOriginRegexWord is what the source value of a CORS origin map entry
+// may be (placeholder ANNORIGIN): a case-insensitive, anchored alternation
+// of origins and nothing else.
+var corsOriginRegexWord = regexp.MustCompile(`^~\*\^\(` + corsOriginPart + `(\|` + corsOriginPart + `)*\)\$$`)
+
+// regexArg says whether argument j of directive d is a regex nginx reads
+// as such and never as variables: the pattern of `location ~*` and the
+// regex of `rewrite`.
+func regexArg(d Directive, j int) bool {
+	return (d.Name == "location" && j == 1 && d.Args[0] == "~*") || (d.Name == "rewrite" && j == 0)
+}
 
 func baselineSnapshot(t testing.TB) Snapshot {
 	ing := newIngress(baseNS, baseIngress, 0)
@@ -593,9 +676,11 @@ func buildModel(t testing.TB) (*confModel, string) {
 			}
 			counts := map[string]int{}
 			for di, d := range ds {
+				d = modelDirective(ctx, d)
 				var od *Directive
 				if other != nil {
-					od = &other[di]
+					o := modelDirective(ctx, other[di])
+					od = &o
 					if od.Name != d.Name || len(od.Args) != len(d.Args) || od.IsBlock() != d.IsBlock() {
 						problems = append(problems, fmt.Sprintf("%s: the two values render %s %q and %s %q", bl.name, d.Name, d.Args, od.Name, od.Args))
 						od = nil
@@ -621,10 +706,17 @@ func buildModel(t testing.TB) (*confModel, string) {
 					p := pattern(a)
 					if od != nil && pattern(od.Args[j]) != p {
 						// An annotation value.
-						if !annotationWord.MatchString(a) || !annotationWord.MatchString(od.Args[j]) {
+						switch {
+						case annotationWord.MatchString(a) && annotationWord.MatchString(od.Args[j]):
+							p = ph("ANN")
+						case place == "http/server/location/rewrite" && j == 1 && rewriteTargetWord.MatchString(a) && rewriteTargetWord.MatchString(od.Args[j]):
+							p = ph("ANNTARGET")
+						case place == "http/map/"+mapEntry && j == 0 && corsOriginRegexWord.MatchString(a) && corsOriginRegexWord.MatchString(od.Args[j]):
+							p = ph("ANNORIGIN")
+						default:
 							problems = append(problems, fmt.Sprintf("%s: %s argument %d %q / %q is not one URL-safe word", bl.name, place, j, a, od.Args[j]))
+							p = ph("ANN")
 						}
-						p = ph("ANN")
 					}
 					m.args[k][p] = true
 				}
@@ -732,6 +824,12 @@ func matchAny(pats map[string]bool, s string, vals map[string][]string) (ok, der
 		if p == ph("ANN") && annotationWord.MatchString(s) {
 			return true, true
 		}
+		if p == ph("ANNTARGET") && rewriteTargetWord.MatchString(s) {
+			return true, true
+		}
+		if p == ph("ANNORIGIN") && corsOriginRegexWord.MatchString(s) {
+			return true, true
+		}
 		if strings.IndexByte(p, 0) >= 0 && matchPattern(p, s, vals) {
 			return true, true
 		}
@@ -772,6 +870,7 @@ func (m *confModel) check(src []byte, vals map[string][]string) (*nginxConf, []s
 		}
 		counts := map[string]int{}
 		for _, d := range ds {
+			d = modelDirective(ctx, d)
 			place := strings.Join(append(ctx[:len(ctx):len(ctx)], d.Name), "/")
 			counts[place]++
 			isBlock, known := m.block[place]
@@ -798,7 +897,7 @@ func (m *confModel) check(src []byte, vals map[string][]string) (*nginxConf, []s
 				if strings.IndexFunc(a, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
 					errs = append(errs, fmt.Sprintf("line %d: %s argument %d %q holds a control character", d.Line, place, j, a))
 				}
-				if derived && (strings.ContainsAny(a, `"'`) || (strings.Contains(a, `\`) && !strings.HasPrefix(a, "~"))) {
+				if derived && (strings.ContainsAny(a, `"'`) || (strings.Contains(a, `\`) && !strings.HasPrefix(a, "~") && !regexArg(d, j))) {
 					errs = append(errs, fmt.Sprintf("line %d: %s argument %d %q is derived from input and holds a quote or backslash", d.Line, place, j, a))
 				}
 			}
@@ -885,6 +984,39 @@ func inertInNginx(s string) bool {
 	return true
 }
 
+// inertRegex says whether a path that Build made a regex is inert where it
+// goes: quoted, as the regex of a `location ~*` or a rewrite, which nginx
+// reads without variables. It is inertInNginx but for a backslash (which
+// the template doubles, since nginx decodes "\\" in quotes) and a '$'
+// that ends the regex or a branch, so that no word follows it.
+func inertRegex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\':
+		case c == '$':
+			if i+1 < len(s) && s[i+1] != ')' && s[i+1] != '|' {
+				return false
+			}
+		case !inertInNginx(string(c)):
+			return false
+		}
+	}
+	return true
+}
+
+// regexPaths says whether Build made the input's path a regex: a regex
+// location, or the regex of a rewrite.
+func regexPaths(cfg *Config) bool {
+	for _, srv := range cfg.Servers {
+		for _, l := range srv.Locations {
+			if l.Match == MatchRegex || l.Rewrite != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // accepted returns, for each fuzzed value that Build looked at and did not
 // refuse, its problem field.
 func (in fuzzInput) accepted(r rendered) map[string]string {
@@ -921,7 +1053,14 @@ func (fz *fuzzEnv) check(t *testing.T, in fuzzInput, runNginx bool) {
 	// Every value Build accepted must be inert in nginx syntax, whatever
 	// the template does with it; a TLS host must name a host.
 	acc := in.accepted(r)
+	regex := regexPaths(r.cfg)
 	for field, v := range acc {
+		if field == fzFieldPath && regex {
+			if !inertRegex(v) {
+				fail("%s %q was accepted as a regex but holds characters that mean something to nginx there", field, v)
+			}
+			continue
+		}
 		if !inertInNginx(v) {
 			fail("%s %q was accepted but holds characters that mean something to nginx", field, v)
 		}
@@ -1015,14 +1154,14 @@ func (fz *fuzzEnv) check(t *testing.T, in fuzzInput, runNginx bool) {
 	// Behaviour: an accepted host and path are served, an accepted
 	// backend is proxied to.
 	if _, ok := acc[fzFieldPath]; ok {
-		loc := findLocation(conf.Directives, in.Host, servedPath(in))
+		loc := findLocation(conf.Directives, in.Host, servedPath(in, regex))
 		if loc == nil {
-			fail("host %q path %q was accepted but no server/location serves it (want location %q)", in.Host, in.Path, servedPath(in))
+			fail("host %q path %q was accepted but no server/location serves it (want location %q)", in.Host, in.Path, servedPath(in, regex))
 		}
 		up := in.Namespace + "_" + in.Service + "_80"
 		_, svcOK := acc[fzFieldService]
 		if svcOK && (in.Port == "" || acc[fzFieldPort] != "") && !annEffect && !mentions(loc.Block, up) {
-			fail("the location for %q does not refer to upstream %q", servedPath(in), up)
+			fail("the location for %q does not refer to upstream %q", servedPath(in, regex), up)
 		}
 	}
 	if h, ok := acc[fzFieldTLSHost]; ok && findServer(conf.Directives, h) == nil {
@@ -1060,14 +1199,18 @@ func checkEndpointTable(cfg *Config, upstreams []string) error {
 	return nil
 }
 
-// servedPath is the location argument that serves an accepted Ingress path.
-func servedPath(in fuzzInput) string {
+// servedPath is the location argument that serves an accepted Ingress
+// path; regex says the host's paths are regexes (use-regex, rewrite-target).
+func servedPath(in fuzzInput, regex bool) string {
 	p := in.Path
 	if p == "" {
 		p = "/"
 	}
 	if pt := in.pathType(); pt != nil && *pt == networkingv1.PathTypeExact {
 		return p
+	}
+	if regex {
+		return "^" + p
 	}
 	if t := strings.TrimRight(p, "/"); t != "" {
 		return t + "/"
@@ -1282,6 +1425,65 @@ var fuzzSeeds = []fuzzSeed{
 	})},
 	{"annotation-body-size-injection", seedWith(func(in *fuzzInput) {
 		in.AnnKey, in.AnnValue = annotationPrefix+"proxy-body-size", "1m;include /etc/passwd"
+	})},
+	{"annotation-backend-protocol-https", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"backend-protocol", "HTTPS" })},
+	{"annotation-backend-protocol-grpc", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"backend-protocol", "grpc" })},
+	{"annotation-proxy-next-upstream", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"proxy-next-upstream", "error timeout http_502 http_503 http_504 non_idempotent"
+	})},
+	{"annotation-proxy-next-upstream-injection", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"proxy-next-upstream", "error;\nproxy_pass http://127.0.0.1:10246;"
+	})},
+	{"annotation-proxy-buffer-size", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"proxy-buffer-size", "128k" })},
+	{"annotation-connection-proxy-header", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"connection-proxy-header", "keep-alive"
+	})},
+	{"annotation-connection-proxy-header-variable", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"connection-proxy-header", "$http_connection"
+	})},
+	{"annotation-enable-access-log", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"enable-access-log", "false" })},
+	{"annotation-enable-cors", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"enable-cors", "true" })},
+	{"annotation-cors-allow-origin", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"cors-allow-origin", "https://a.example.com,https://*.example.org:8443"
+	})},
+	{"annotation-cors-allow-origin-injection", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"cors-allow-origin", "https://x\") $http_origin;}\nmap $x $y {default 1;"
+	})},
+	{"annotation-backend-protocol-injection", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"backend-protocol", "GRPC;\ngrpc_pass grpc://127.0.0.1:10246"
+	})},
+	{"annotation-use-regex", seedWith(func(in *fuzzInput) {
+		in.Path, in.PathType, in.AnnKey, in.AnnValue = `/api/v[0-9]+/(users|groups)\.json$`, 2, annotationPrefix+"use-regex", "true"
+	})},
+	{"annotation-use-regex-exact", seedWith(func(in *fuzzInput) {
+		in.Path, in.PathType, in.AnnKey, in.AnnValue = "/exact", 0, annotationPrefix+"use-regex", "true"
+	})},
+	{"annotation-rewrite-target", seedWith(func(in *fuzzInput) {
+		in.Path, in.PathType, in.AnnKey, in.AnnValue = "/something(/|$)(.*)", 2, annotationPrefix+"rewrite-target", "/$2"
+	})},
+	{"annotation-rewrite-target-exact", seedWith(func(in *fuzzInput) {
+		in.Path, in.PathType, in.AnnKey, in.AnnValue = "/e(x)act", 0, annotationPrefix+"rewrite-target", "/$1/x"
+	})},
+	{"annotation-rewrite-target-variable", seedWith(func(in *fuzzInput) {
+		in.Path, in.PathType, in.AnnKey, in.AnnValue = "/(.*)", 2, annotationPrefix+"rewrite-target", "/$host$request_uri"
+	})},
+	{"annotation-rewrite-target-injection", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"rewrite-target", "/x break;}\nlocation /pwn {return 200 pwned;}#"
+	})},
+	{"annotation-use-regex-path-variable", seedWith(func(in *fuzzInput) {
+		in.Path, in.PathType, in.AnnKey, in.AnnValue = "/x$host", 2, annotationPrefix+"use-regex", "true"
+	})},
+	{"annotation-use-regex-path-braces", seedWith(func(in *fuzzInput) {
+		in.Path, in.PathType, in.AnnKey, in.AnnValue = "/x${host}{1,2}", 2, annotationPrefix+"use-regex", "true"
+	})},
+	{"annotation-use-regex-path-escapes", seedWith(func(in *fuzzInput) {
+		in.Path, in.PathType, in.AnnKey, in.AnnValue = `/x\\n\"\t`, 2, annotationPrefix+"use-regex", "true"
+	})},
+	{"annotation-use-regex-path-backslash", seedWith(func(in *fuzzInput) {
+		in.Path, in.PathType, in.AnnKey, in.AnnValue = `/x\\n\.y\d+$`, 1, annotationPrefix+"use-regex", "true"
+	})},
+	{"annotation-use-regex-path-quote", seedWith(func(in *fuzzInput) {
+		in.Path, in.PathType, in.AnnKey, in.AnnValue = `/x" ; return 200 pwned; #`, 2, annotationPrefix+"use-regex", "true"
 	})},
 	{"legacy-class-annotation", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = LegacyClassAnnotation, "other" })},
 	{"everything-invalid", fuzzInput{

@@ -30,6 +30,8 @@ type Config struct {
 	// Servers are sorted by name; the catch-all server comes first.
 	Servers   []Server
 	Upstreams []Upstream
+	// CORSMaps are the origin maps of the CORS locations, by Var.
+	CORSMaps []CORSMap
 	// Files are the certificate files the config refers to, by path relative to Dir.
 	Files []File
 }
@@ -68,6 +70,10 @@ const (
 	MatchExact MatchKind = iota
 	// MatchPrefix is nginx's `location /p`: a plain string prefix.
 	MatchPrefix
+	// MatchRegex is nginx's `location ~* "^/p"` (use-regex, rewrite-target):
+	// a case-insensitive regex anchored at the start. Path holds the
+	// validated regex without the anchor.
+	MatchRegex
 )
 
 // Location is one nginx location with its already-decided backend.
@@ -94,6 +100,37 @@ type Location struct {
 	// Proxy holds per-location proxy settings from annotations; zero
 	// values keep the http-level defaults.
 	Proxy ProxySettings
+	// Rewrite changes the URI sent to the endpoints (rewrite-target).
+	Rewrite *Rewrite
+	// CORS is enable-cors with its settings (nil: off).
+	CORS *CORS
+}
+
+// CORS are a location's CORS answers (enable-cors and cors-*), formatted.
+type CORS struct {
+	// OriginRegex is the map regex of the allowed origins, built by Build
+	// from validated origins; empty when every origin is allowed ("*").
+	OriginRegex string
+	// OriginVar names the map variable (without '$') holding the request's
+	// Origin when OriginRegex matches it; set by config() from OriginRegex.
+	OriginVar   string
+	Methods     string // "GET,PUT"
+	Headers     string
+	Expose      string // "" for none
+	Credentials bool
+	MaxAge      string // seconds
+}
+
+// CORSMap is an nginx map from $http_origin to the Origin when it is allowed.
+type CORSMap struct {
+	Var   string // variable name without '$'
+	Regex string // "~*^(...)$"
+}
+
+// Rewrite is nginx's `rewrite <Regex> <Target> break;`.
+type Rewrite struct {
+	Regex  string // "(?i)" and the validated path regex
+	Target string // validated: path characters and $1-$9
 }
 
 // Redirect is a fixed redirect answer.
@@ -116,7 +153,21 @@ type ProxySettings struct {
 	HTTPVersion       string // "1.0"/"1.1"
 	UpstreamVhost     string // Host header to endpoints
 	XForwardedPrefix  string
+	// Protocol is backend-protocol: "" (HTTP), "HTTPS", "GRPC" or "GRPCS".
+	Protocol string
+	// NextUpstream are proxy-next-upstream's conditions ("error", "http_502"...).
+	NextUpstream      []string
+	NextUpstreamTries string // "0"-"100"
+	BufferSize        string // proxy-buffer-size: "16k"
+	ClientBodyBuffer  string // client-body-buffer-size
+	// Connection is the Connection header to endpoints (connection-proxy-header).
+	Connection string
+	// AccessLogOff is enable-access-log "false".
+	AccessLogOff bool
 }
+
+// GRPC says the endpoints speak gRPC (grpc_pass and grpc_* directives).
+func (p ProxySettings) GRPC() bool { return p.Protocol == "GRPC" || p.Protocol == "GRPCS" }
 
 // sameTarget says whether two locations answer alike (Source aside), which
 // decides whether two Ingresses really conflict.

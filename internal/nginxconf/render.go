@@ -19,7 +19,7 @@ const hashPlaceholder = "@@ATRIUM%CONFIG%HASH@@"
 
 var confTemplate = template.Must(template.New("nginx.conf").
 	Option("missingkey=error").
-	Funcs(template.FuncMap{"q": quote, "qre": quoteRegex}).
+	Funcs(template.FuncMap{"q": quote, "qre": quoteRegex, "qpath": quotePath}).
 	Parse(templates.NginxConf))
 
 // renderData is the template's input: the model plus its hash.
@@ -58,14 +58,22 @@ func quote(s string) (string, error) {
 }
 
 // regexChars are the characters of the regexes Build writes (one-label
-// wildcard server names): no quote, whitespace, ';', '{' or '}'.
-var regexChars = regexp.MustCompile(`^~[A-Za-z0-9.^$\\\[\]+-]+$`)
+// wildcard server names, CORS origin maps): no quote, whitespace, ';', '{'
+// or '}'.
+var regexChars = regexp.MustCompile(`^~\*?[A-Za-z0-9.^$\\\[\]+()|:/-]+$`)
 
 // quoteRegex renders a regex built by Build as one double-quoted argument.
-// nginx keeps a backslash that does not precede a quote or backslash.
+// nginx keeps a backslash that does not precede a quote, a backslash or
+// one of t, r, n; Build's regexes only escape dots (regexp.QuoteMeta of a
+// host name), so any other backslash is refused.
 func quoteRegex(s string) (string, error) {
 	if !regexChars.MatchString(s) {
-		return "", fmt.Errorf("refusing to render regex %q: only Build's own server-name regexes are allowed", s)
+		return "", fmt.Errorf("refusing to render regex %q: only Build's own server-name and origin regexes are allowed", s)
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && (i+1 == len(s) || s[i+1] != '.') {
+			return "", fmt.Errorf("refusing to render regex %q: a backslash may only escape a dot", s)
+		}
 	}
 	return `"` + s + `"`, nil
 }
@@ -82,4 +90,30 @@ func EndpointTable(cfg *Config) []byte {
 		b.WriteByte('\n')
 	}
 	return b.Bytes()
+}
+
+// pathRegexChars are the characters of path regexes (use-regex) and rewrite
+// targets as Build validates them, with the "^" and "(?i)" Build adds.
+var pathRegexChars = regexp.MustCompile(`^[A-Za-z0-9/._~!&(),=:@|?*+\[\]^$\\-]+$`)
+
+// quotePath renders a path regex or a rewrite target as one double-quoted
+// argument, which nginx reads as a regex (location, rewrite) or as a
+// rewrite's replacement. Neither reads variables but the replacement, so
+// a '$' may only be a capture group ($1-$9) or end a regex branch (before
+// ')' or '|' or at the end): never the start of a variable name. nginx
+// decodes "\\" in quotes to one backslash (and "\n", "\t", "\r" to control
+// characters), so every backslash is doubled.
+func quotePath(s string) (string, error) {
+	if !pathRegexChars.MatchString(s) {
+		return "", fmt.Errorf("refusing to render path regex %q: only validated path regexes and rewrite targets are allowed", s)
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' || i+1 == len(s) {
+			continue
+		}
+		if c := s[i+1]; c != ')' && c != '|' && (c < '1' || c > '9') {
+			return "", fmt.Errorf("refusing to render path regex %q: '$' before %q could start an nginx variable", s, c)
+		}
+	}
+	return `"` + strings.ReplaceAll(s, `\`, `\\`) + `"`, nil
 }

@@ -107,3 +107,50 @@ func validatePortName(n string) error {
 	}
 	return nil
 }
+
+// regexPathChars is what a path may use when it is a regular expression
+// (use-regex, rewrite-target): the plain path characters (less '%') and
+// the regex syntax common to PCRE (nginx) and RE2 (Go) without counted
+// repetition: no braces, quotes, whitespace, ';' or '#'.
+var regexPathChars = regexp.MustCompile(`^/[A-Za-z0-9/._~!&(),=:@|?*+\[\]^$\\-]*$`)
+
+// regexEscapes are the characters a backslash may precede in a path regex:
+// punctuation (a literal) and the classes \d \D \w \W \s \S, which PCRE and
+// RE2 read alike. Not '$': every '$' in a path regex is an anchor.
+const regexEscapes = `./-_~!&(),=:@|?*+[]^\dDwWsS`
+
+// validateRegexPath checks a path that nginx reads as a regular expression
+// (`location ~* "^<path>"`, `rewrite "(?i)<path>" ...`). Besides the
+// character set: a '$' may only end a branch (before ')' or '|' or at the
+// end), so nothing after it can read as an nginx variable; a backslash only
+// escapes regexEscapes; and the regex must compile (Go's RE2 refuses what
+// the two dialects disagree on: backreferences, lookaround, possessive and
+// atomic groups, PCRE verbs).
+func validateRegexPath(p string) error {
+	if p == "" || p[0] != '/' {
+		return fmt.Errorf("path %q must start with /", p)
+	}
+	if len(p) > 2048 {
+		return fmt.Errorf("path is longer than 2048 characters")
+	}
+	if !regexPathChars.MatchString(p) {
+		return fmt.Errorf("regex path %q has characters outside A-Z a-z 0-9 / . _ ~ - ! & , = : @ ( ) | ? * + [ ] ^ $ \\", p)
+	}
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '$':
+			if i+1 < len(p) && p[i+1] != ')' && p[i+1] != '|' {
+				return fmt.Errorf("regex path %q: '$' may only end the regex or a branch (before ')' or '|')", p)
+			}
+		case '\\':
+			if i+1 >= len(p) || !strings.ContainsRune(regexEscapes, rune(p[i+1])) {
+				return fmt.Errorf("regex path %q: a backslash may only precede punctuation other than '$', or one of d D w W s S", p)
+			}
+			i++
+		}
+	}
+	if _, err := regexp.Compile("(?i)^" + p); err != nil {
+		return fmt.Errorf("path %q is not a regular expression Atrium accepts: %v", p, err)
+	}
+	return nil
+}

@@ -1,0 +1,206 @@
+package e2e
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+
+	"github.com/atrium-ingress/atrium/test/cluster"
+	"github.com/atrium-ingress/atrium/test/echoserver/echo"
+)
+
+// The echoservers behind protocolService listen on these ports.
+const (
+	podHTTPSPort = 8443
+	podGRPCPort  = 9090
+)
+
+// protocolProvider makes Services whose pods also serve HTTPS and gRPC.
+// Both providers implement it (here, so that backendProvider stays as it is).
+type protocolProvider interface {
+	// deployProtocols creates Service svc with ports "http" (80 -> 8080),
+	// "https" (443 -> 8443) and "grpc" (9090 -> 9090, plaintext gRPC)
+	// and n ready pods, and returns the pods' names.
+	deployProtocols(ctx context.Context, ns, svc string, n int) ([]string, error)
+}
+
+func protocolService(ns, name string) *corev1.Service {
+	s := echoService(ns, name)
+	s.Spec.Ports = append(s.Spec.Ports,
+		corev1.ServicePort{Name: "https", Port: 443, TargetPort: intstr.FromInt32(podHTTPSPort), Protocol: corev1.ProtocolTCP},
+		corev1.ServicePort{Name: "grpc", Port: podGRPCPort, TargetPort: intstr.FromInt32(podGRPCPort), Protocol: corev1.ProtocolTCP},
+	)
+	return s
+}
+
+func (b *podBackends) deployProtocols(ctx context.Context, ns, svc string, n int) ([]string, error) {
+	s, err := b.client.CoreV1().Services(ns).Create(ctx, protocolService(ns, svc), metav1.CreateOptions{})
+	if err != nil {
+		return nil, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	key := ns + "/" + svc
+	var names []string
+	for i := 0; i < n; i++ {
+		b.seq++
+		p, err := b.net.AddPod(ctx, cluster.PodSpec{Name: fmt.Sprintf("%s-%d", svc, b.seq), Namespace: ns, Service: svc,
+			HTTPSPort: podHTTPSPort, GRPCPort: podGRPCPort})
+		if err != nil {
+			return nil, err
+		}
+		b.pods[key] = append(b.pods[key], p)
+		names = append(names, p.Name)
+	}
+	if err := cluster.SyncEndpoints(ctx, b.client, s, cluster.EndpointsFor(b.pods[key])); err != nil {
+		return nil, err
+	}
+	return names, nil
+}
+
+func (b *deploymentBackends) deployProtocols(ctx context.Context, ns, svc string, n int) ([]string, error) {
+	if _, err := b.client.CoreV1().Services(ns).Create(ctx, protocolService(ns, svc), metav1.CreateOptions{}); err != nil {
+		return nil, err
+	}
+	labels := map[string]string{"app": svc}
+	env := func(name, path string) corev1.EnvVar {
+		return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: path}}}
+	}
+	d := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: svc},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To(int32(n)),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{
+					Name: "echo", Image: b.image, ImagePullPolicy: corev1.PullIfNotPresent,
+					Args: []string{"--http", ":8080", "--https", fmt.Sprintf(":%d", podHTTPSPort), "--grpc", fmt.Sprintf(":%d", podGRPCPort), "--service", svc},
+					Env:  []corev1.EnvVar{env("POD_NAME", "metadata.name"), env("POD_NAMESPACE", "metadata.namespace")},
+					Ports: []corev1.ContainerPort{
+						{Name: "http", ContainerPort: 8080}, {Name: "https", ContainerPort: podHTTPSPort}, {Name: "grpc", ContainerPort: podGRPCPort},
+					},
+					ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(podGRPCPort)}},
+						PeriodSeconds: 1},
+				}}},
+			},
+		},
+	}
+	if _, err := b.client.AppsV1().Deployments(ns).Create(ctx, d, metav1.CreateOptions{}); err != nil {
+		return nil, err
+	}
+	return b.wait(ctx, ns, svc, n)
+}
+
+func deployProtocols(t *testing.T, ns, svc string, n int) []string {
+	t.Helper()
+	p, ok := env.backends.(protocolProvider)
+	if !ok {
+		t.Fatalf("the backend provider %T cannot run HTTPS and gRPC pods", env.backends)
+	}
+	pods, err := p.deployProtocols(context.Background(), ns, svc, n)
+	if err != nil {
+		t.Fatalf("deploy %s/%s: %v", ns, svc, err)
+	}
+	return pods
+}
+
+func portNamed(p path, name string) path {
+	p.port = networkingv1.ServiceBackendPort{Name: name}
+	return p
+}
+
+// grpcHealth calls grpc.health.v1.Health/Check through the proxy's HTTPS
+// listener (HTTP/2, SNI and :authority = host) and returns the status and
+// the pod that answered.
+func grpcHealth(host string) (healthpb.HealthCheckResponse_ServingStatus, string, error) {
+	dialer := &net.Dialer{Timeout: 5 * time.Second}
+	conn, err := grpc.NewClient("passthrough:///"+host,
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
+			return dialer.DialContext(ctx, "tcp", env.httpsAddr)
+		}),
+		grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{InsecureSkipVerify: true, ServerName: host})),
+	)
+	if err != nil {
+		return 0, "", err
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var md metadata.MD
+	resp, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{}, grpc.Header(&md))
+	if err != nil {
+		return 0, "", err
+	}
+	pod := ""
+	if v := md.Get(echo.GRPCPodKey); len(v) > 0 {
+		pod = v[0]
+	}
+	return resp.Status, pod, nil
+}
+
+// TestAnnotationsBackendProtocol: HTTPS and gRPC to the endpoints through
+// the real nginx, and a refused protocol failing closed.
+func TestAnnotationsBackendProtocol(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	deployProtocols(t, ns, "multi", 1)
+	tlsHost, grpcHost, plainHost, bad := hostFor(ns, "tls"), hostFor(ns, "grpc"), hostFor(ns, "plain"), hostFor(ns, "bad")
+	createIngress(t, withAnnotations(ingress(ns, "tls", rule(tlsHost, portNamed(prefix("/", "multi"), "https"))),
+		map[string]string{"backend-protocol": "HTTPS"}))
+	createIngress(t, withAnnotations(ingress(ns, "grpc", rule(grpcHost, portNamed(prefix("/", "multi"), "grpc"))),
+		map[string]string{"backend-protocol": "GRPC", "proxy-read-timeout": "30"}))
+	createIngress(t, ingress(ns, "plain", rule(plainHost, prefix("/", "multi"))))
+	createIngress(t, withAnnotations(ingress(ns, "bad", rule(bad, portNamed(prefix("/", "multi"), "https"))),
+		map[string]string{"backend-protocol": "AJP"}))
+
+	// HTTPS: the echoserver saw TLS; the client spoke plain HTTP to nginx.
+	eventually(t, settle, "HTTPS to the endpoints", func() error {
+		r, err := get(tlsHost, "/x?y=1")
+		if err != nil {
+			return err
+		}
+		if r.status != 200 || r.echo == nil || r.echo.TLS == nil || r.echo.Path != "/x?y=1" {
+			return fmt.Errorf("%s: %s, want 200 from the echoserver's TLS port", tlsHost, r)
+		}
+		return nil
+	})
+	// Without the annotation the same pods are reached over plain HTTP.
+	eventually(t, settle, "HTTP by default", func() error {
+		r, err := get(plainHost, "/")
+		if err != nil {
+			return err
+		}
+		if r.status != 200 || r.echo == nil || r.echo.TLS != nil {
+			return fmt.Errorf("%s: %s, want 200 over plain HTTP", plainHost, r)
+		}
+		return nil
+	})
+	// gRPC: a health check through nginx's HTTP/2 listener.
+	eventually(t, settle, "gRPC health through nginx", func() error {
+		st, pod, err := grpcHealth(grpcHost)
+		if err != nil {
+			return err
+		}
+		if st != healthpb.HealthCheckResponse_SERVING || pod == "" {
+			return fmt.Errorf("gRPC health: %v from pod %q, want SERVING from an echoserver", st, pod)
+		}
+		return nil
+	})
+	eventually(t, settle, "unsupported protocol fails closed", expect(request{host: bad, path: "/"}, 503, ""))
+	waitEvent(t, ns, "bad", corev1.EventTypeWarning, "InvalidAnnotation", annPrefix+"backend-protocol")
+}
