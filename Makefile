@@ -50,8 +50,10 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [[ -n "$$out" ]]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+# The four workloads against the hand-written nginx limit, and the core
+# benchmarks (see bench/README.md). About 9 minutes on 2 cores.
 bench: setup build
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/nginxconf/
+	$(GO) run ./bench
 
 clean:
 	rm -rf $(BIN)
