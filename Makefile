@@ -51,7 +51,7 @@ lint:
 	$(GO) vet ./...
 
 # The four workloads against the hand-written nginx limit, and the core
-# benchmarks (see bench/README.md). About 9 minutes on 2 cores.
+# benchmarks (see bench/README.md). About 6.5 minutes on 2 cores (12 with setup on a fresh machine).
 bench: setup build
 	$(GO) run ./bench
 

@@ -66,7 +66,7 @@ func core(ctx context.Context, root string, runs int, quick bool, rep *Report, l
 		if n == 10000 {
 			goal = le(500)
 		}
-		rep.add("core", fmt.Sprintf("Build+Render, %d Ingresses", n), "ms", "median", sum[n], goal, "")
+		rep.add("core", fmt.Sprintf("Build+Render, %s Ingresses", thousands(n)), "ms", "median", sum[n], goal, "")
 	}
 	for _, fn := range []string{"Build", "Render"} {
 		rep.add("core", fn+", 10,000 Ingresses", "ms", "median", scale(ns[fn][10000], 1e-6), nil, mem[fn+"/10000"])

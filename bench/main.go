@@ -42,6 +42,7 @@ type sizes struct {
 	w1Duration, w1Warmup time.Duration
 	w3N, w3LargeN        int // w3LargeN 0: skipped
 	w4Duration           time.Duration
+	w4Passes             int // W4 is not repeated -runs times (see w4)
 	outage               time.Duration
 }
 
@@ -50,16 +51,16 @@ var workloads = []string{"core", "W1", "W2", "W3", "W4", "recovery"}
 func main() { os.Exit(run()) }
 
 func run() int {
-	runs := flag.Int("runs", 3, "runs per figure (the median is reported); -quick makes the default 1")
+	runs := flag.Int("runs", 3, "runs per figure of core, W1, W3 and the nginx kill (the median is reported); -quick makes the default 1")
 	quick := flag.Bool("quick", false, "smaller sizes for a smoke run (W3 at 200 Ingresses, no 5,000; shorter loads)")
 	only := flag.String("only", "", "comma-separated workloads to run: "+strings.Join(workloads, ","))
 	out := flag.String("out", "", "JSON results path (default <module>/bench/results/latest.json)")
 	flag.Parse()
 	s := sizes{runs: *runs, w1Duration: 10 * time.Second, w1Warmup: time.Second, w3N: 1000, w3LargeN: 5000,
-		w4Duration: 30 * time.Second, outage: 30 * time.Second}
+		w4Duration: 30 * time.Second, w4Passes: 1, outage: 30 * time.Second}
 	if *quick {
 		s = sizes{runs: 1, w1Duration: 3 * time.Second, w1Warmup: 500 * time.Millisecond, w3N: 200,
-			w4Duration: 10 * time.Second, outage: 10 * time.Second}
+			w4Duration: 10 * time.Second, w4Passes: 1, outage: 10 * time.Second}
 		flag.Visit(func(f *flag.Flag) {
 			if f.Name == "runs" {
 				s.runs = *runs
@@ -95,7 +96,7 @@ func run() int {
 	rep := &Report{Date: began, Runs: s.runs, Quick: *quick, Only: keys(want), Machine: machine(),
 		Versions: map[string]string{"atrium": checkout(root), "go": runtime.Version(), "nginx": nginxVersion()}, Raw: map[string]any{},
 		Settings: map[string]any{"workerProcesses": workerProcesses, "syncHoldOff": "50ms", "syncMaxDelay": "1s (default)",
-			"w1Duration": s.w1Duration.String(), "w3": s.w3N, "w3Large": s.w3LargeN, "w4Duration": s.w4Duration.String(), "outage": s.outage.String()}}
+			"w1Duration": s.w1Duration.String(), "w3": s.w3N, "w3Large": s.w3LargeN, "w4Duration": s.w4Duration.String(), "w4Passes": s.w4Passes, "outage": s.outage.String()}}
 	finish := func() int {
 		rep.Duration = time.Since(began).Round(time.Second).String()
 		rep.Markdown(os.Stdout)
