@@ -52,7 +52,9 @@ type Server struct {
 	Default    bool
 	// Wildcard marks a ServerName that is a regex.
 	Wildcard bool
-	// CertFile is the absolute path of the PEM (certificate and key) served by SNI.
+	// CertFile is the absolute path of the PEM (certificate and key) served
+	// by SNI: the host's own, or on the catch-all the default certificate;
+	// "" elsewhere, where nginx keeps the catch-all's.
 	CertFile string
 	// TLS says the host is listed in an Ingress's spec.tls: its paths
 	// redirect plain HTTP to HTTPS unless an annotation says otherwise.

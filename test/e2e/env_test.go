@@ -59,10 +59,30 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	code := m.Run()
+	if code != 0 && env.local != nil {
+		keepLog(env.local.controller.LogPath)
+	}
 	if cleanup != nil {
 		cleanup()
 	}
 	return code
+}
+
+// keepLog copies the controller's log out of the run directory, which the
+// cleanup removes, so a failed run leaves the evidence behind.
+func keepLog(path string) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return
+	}
+	f, err := os.CreateTemp("", "atrium-e2e-controller-*.log")
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	if _, err := f.Write(b); err == nil {
+		fmt.Fprintln(os.Stderr, "e2e: the controller's log is kept in", f.Name())
+	}
 }
 
 func externalEnv(kubeconfig string) (*testEnv, error) {

@@ -214,7 +214,9 @@ func expect(rq request, status int, podPrefix string) func() error {
 			return err
 		}
 		if r.status != status {
-			return fmt.Errorf("%s %s%s: got %s, want status %d", rq.method, rq.host, rq.path, r, status)
+			// The time lets a failure be matched with the controller's log.
+			return fmt.Errorf("%s %s%s: got %s, want status %d (at %s)", rq.method, rq.host, rq.path, r, status,
+				time.Now().UTC().Format("15:04:05.000"))
 		}
 		if podPrefix != "" && !strings.HasPrefix(r.pod(), podPrefix) {
 			return fmt.Errorf("%s%s: answered by pod %q, want %s*", rq.host, rq.path, r.pod(), podPrefix)
