@@ -46,6 +46,17 @@ http {
             proxy_pass http://pods;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
+{{- if .Headers}}
+            # The request headers Atrium sends (ingress-nginx's set), to
+            # tell their cost apart from the rest of Atrium's path.
+            proxy_set_header X-Request-ID $request_id;
+            proxy_set_header X-Real-IP $remote_addr;
+            proxy_set_header X-Forwarded-For $remote_addr;
+            proxy_set_header X-Forwarded-Host $http_host;
+            proxy_set_header X-Forwarded-Port $server_port;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Scheme $scheme;
+{{- end}}
         }
     }
 }
@@ -58,10 +69,11 @@ type refNginx struct {
 	done chan struct{}
 }
 
-// startReference writes the reference config into dir and starts
+// startReference writes the reference config into dir (with headers:
+// plus Atrium's forwarding request headers) and starts
 // /usr/sbin/nginx in the foreground on a free loopback port; it returns
 // once the port accepts connections.
-func startReference(ctx context.Context, dir string, servers []string) (*refNginx, error) {
+func startReference(ctx context.Context, dir string, servers []string, headers bool) (*refNginx, error) {
 	port, err := harness.FreePort()
 	if err != nil {
 		return nil, err
@@ -75,7 +87,7 @@ func startReference(ctx context.Context, dir string, servers []string) (*refNgin
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	var conf strings.Builder
-	if err := refConf.Execute(&conf, map[string]any{"Workers": workerProcesses, "Dir": dir, "Listen": addr, "Servers": servers}); err != nil {
+	if err := refConf.Execute(&conf, map[string]any{"Workers": workerProcesses, "Dir": dir, "Listen": addr, "Servers": servers, "Headers": headers}); err != nil {
 		return nil, err
 	}
 	confPath := filepath.Join(dir, "nginx.conf")

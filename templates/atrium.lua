@@ -18,6 +18,8 @@ local FAIL_TIMEOUT = 10
 local MAX_TRIES = 3
 
 local shared = ngx.shared[DICT]
+-- The 503 servers' sockets by $atrium_proto ("" is plain HTTP/1.1); set by init.
+local sinks = {}
 local cache = {}   -- per worker: name -> { raw = string, peers = {...}, rr = n }
 local failed = {}  -- per worker: "ip:port" -> time until which it is skipped
 
@@ -62,7 +64,13 @@ end
 
 -- init runs in the master at every start and reload: it loads the last
 -- table the controller wrote, so a restarted nginx serves at once.
-function M.init(path)
+function M.init(path, sink_dir)
+  sinks = {
+    [""] = "unix:" .. sink_dir .. "/http.sock",
+    HTTPS = "unix:" .. sink_dir .. "/https.sock",
+    GRPC = "unix:" .. sink_dir .. "/grpc.sock",
+    GRPCS = "unix:" .. sink_dir .. "/grpcs.sock",
+  }
   local f = io.open(path, "r")
   if not f then
     return
@@ -119,36 +127,50 @@ local function peers_of(name)
   return c
 end
 
--- access answers 503 when the location's upstream has no ready endpoint,
--- and hands the peers to the balancer.
-function M.access()
-  local c = peers_of(ngx.var.atrium_upstream)
-  if not c then
-    return ngx.exit(503)
+local function last_peer(addrs)
+  local last
+  for a in string.gmatch(addrs, "[^, ]+") do
+    last = a
   end
-  ngx.ctx.atrium_peers = c
-  ngx.ctx.atrium_tries = tonumber(ngx.var.atrium_tries or "")
+  return last
 end
 
 -- balance picks the next peer round-robin, skipping peers that failed
--- recently and peers this request already tried.
+-- recently and peers this request already tried. It is the only Lua a
+-- proxied request runs: the first try reads two variables and keeps no
+-- per-request state; a retry (rare) finds the peers tried so far in
+-- $upstream_addr. An upstream without endpoints goes to the local sink,
+-- which answers 503 in the location's protocol.
 function M.balance()
-  local ctx = ngx.ctx
-  local c = ctx.atrium_peers
+  local state = balancer.get_last_failure()
+  local c = peers_of(ngx.var.atrium_upstream)
   if not c then
-    return ngx.exit(ngx.ERROR)
+    local sink = sinks[ngx.var.atrium_proto or ""] or sinks[""]
+    local ok, err = balancer.set_current_peer(sink)
+    if not ok then
+      ngx.log(ngx.ERR, "atrium: set_current_peer ", sink, ": ", err)
+      return ngx.exit(ngx.ERROR)
+    end
+    return
   end
   local peers = c.peers
   local n = #peers
   local now = ngx.now()
-  if ctx.atrium_tried then
-    local state = balancer.get_last_failure()
-    if state == "failed" and ctx.atrium_last then
-      failed[ctx.atrium_last] = now + FAIL_TIMEOUT
+  local tried
+  if state then
+    tried = {}
+    local addrs = ngx.var.upstream_addr or ""
+    if state == "failed" then
+      local last = last_peer(addrs)
+      if last then
+        failed[last] = now + FAIL_TIMEOUT
+      end
     end
-  else
-    ctx.atrium_tried = {}
-    local limit = ctx.atrium_tries or MAX_TRIES
+    for a in string.gmatch(addrs, "[^, ]+") do
+      tried[a] = true
+    end
+  elseif n > 1 then
+    local limit = tonumber(ngx.var.atrium_tries or "") or MAX_TRIES
     if limit <= 0 then
       limit = n
     end
@@ -157,12 +179,11 @@ function M.balance()
       balancer.set_more_tries(more)
     end
   end
-  local tried = ctx.atrium_tried
   local pick, fallback
   for _ = 1, n do
     c.rr = c.rr % n + 1
     local p = peers[c.rr]
-    if not tried[p.key] then
+    if not (tried and tried[p.key]) then
       local until_ = failed[p.key]
       if not until_ or until_ <= now then
         pick = p
@@ -172,8 +193,6 @@ function M.balance()
     end
   end
   pick = pick or fallback or peers[c.rr % n + 1]
-  tried[pick.key] = true
-  ctx.atrium_last = pick.key
   local ok, err = balancer.set_current_peer(pick.host, pick.port)
   if not ok then
     ngx.log(ngx.ERR, "atrium: set_current_peer ", pick.key, ": ", err)

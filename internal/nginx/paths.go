@@ -41,6 +41,10 @@ type Paths struct {
 	// ControlSocket is the unix socket nginx listens on for endpoint
 	// updates. Its directory is 0700: only our user can connect.
 	ControlSocket string
+	// SinkDir holds the unix sockets of nginx's own 503 servers, to which
+	// the balancer sends requests for upstreams without endpoints. Unlike
+	// the control directory it is 0755: workers connect to these as clients.
+	SinkDir string
 }
 
 // Names inside Dir that belong to the supervisor; Candidate.Files may not use them.
@@ -52,6 +56,7 @@ const (
 	tempDirName   = "tmp"
 	endpointsName = "endpoints.txt"
 	controlDir    = "control"
+	sinkDir       = "sink"
 	// tempPrefix starts the name of every file being written atomically.
 	tempPrefix = ".atrium-"
 )
@@ -75,5 +80,6 @@ func (o Options) Paths() Paths {
 
 		EndpointsFile: filepath.Join(dir, endpointsName),
 		ControlSocket: filepath.Join(dir, controlDir, "atrium.sock"),
+		SinkDir:       filepath.Join(dir, sinkDir),
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -45,8 +46,11 @@ func (s *Supervisor) spawn() (*process, error) {
 	// will not bind over an existing file. We only spawn when no master of
 	// ours runs on this Dir (a live one would have been adopted), so the
 	// file is stale.
-	if err := os.Remove(s.paths.ControlSocket); err != nil && !os.IsNotExist(err) {
-		return nil, err
+	stale, _ := filepath.Glob(filepath.Join(s.paths.SinkDir, "*.sock"))
+	for _, f := range append(stale, s.paths.ControlSocket) {
+		if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
+			return nil, err
+		}
 	}
 	out := newLogWriter(s.log.With("source", "nginx"))
 	cmd := exec.Command(s.bin, "-p", s.paths.Dir+"/", "-c", s.paths.Config, "-g", "daemon off;")

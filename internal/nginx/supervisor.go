@@ -159,6 +159,12 @@ func New(opts Options) (*Supervisor, error) {
 	if err := os.Chmod(filepath.Dir(paths.ControlSocket), 0o700); err != nil {
 		return nil, fmt.Errorf("nginx: %w", err)
 	}
+	if err := os.MkdirAll(paths.SinkDir, 0o755); err != nil {
+		return nil, fmt.Errorf("nginx: %w", err)
+	}
+	if err := workersCanReach(paths.SinkDir); err != nil {
+		return nil, err
+	}
 	stopCtx, stopCancel := context.WithCancel(context.Background())
 	return &Supervisor{
 		opts:        opts,

@@ -40,7 +40,7 @@ func newEnv(t *testing.T, mutate func(*Options)) *env {
 	}
 	e := &env{t: t, port: freePort(t), status: freePort(t)}
 	opts := Options{
-		Dir:           filepath.Join(t.TempDir(), "run"),
+		Dir:           filepath.Join(searchableTempDir(t), "run"),
 		StatusURL:     fmt.Sprintf("http://127.0.0.1:%d/atrium/config-hash", e.status),
 		ReloadTimeout: 10 * time.Second,
 		Logger:        slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),

@@ -49,7 +49,7 @@ func (o Options) validate() error {
 	if o.HTTPPort <= 0 || o.HTTPPort > 65535 || o.HTTPSPort <= 0 || o.HTTPSPort > 65535 || o.StatusPort <= 0 || o.StatusPort > 65535 {
 		errs = append(errs, fmt.Errorf("ports must be within 1-65535 (http %d, https %d, status %d)", o.HTTPPort, o.HTTPSPort, o.StatusPort))
 	}
-	for _, p := range []string{o.Dir, o.PIDFile, o.ErrorLog, o.TempDir, o.EndpointsFile, o.ControlSocket} {
+	for _, p := range []string{o.Dir, o.PIDFile, o.ErrorLog, o.TempDir, o.EndpointsFile, o.ControlSocket, o.sinkDir()} {
 		if !filepath.IsAbs(p) || !safeConfigPath(p) {
 			errs = append(errs, fmt.Errorf("path %q must be absolute and plain", p))
 		}

@@ -25,6 +25,7 @@ func (b *builder) config() *Config {
 		ModulesDir:            o.ModulesDir,
 		EndpointsFile:         o.EndpointsFile,
 		ControlSocket:         o.ControlSocket,
+		SinkDir:               o.sinkDir(),
 	}
 	if cfg.ModulesDir == "" {
 		cfg.ModulesDir = DefaultModulesDir
@@ -51,6 +52,7 @@ func (b *builder) config() *Config {
 	cfg.HTTPListen = listens(o.BindAddresses, o.HTTPPort)
 	if b.defaultCert != nil {
 		cfg.HTTPSListen = listens(o.BindAddresses, o.HTTPSPort)
+		cfg.SinkCert = b.certFile(b.defaultCert)
 	}
 	redirectPort := ""
 	if o.HTTPSPort != 443 {

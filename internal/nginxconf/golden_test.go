@@ -224,7 +224,7 @@ func nginxTest(t *testing.T, conf []byte, cfg *Config) {
 	}
 	dir := t.TempDir()
 	conf = bytes.ReplaceAll(conf, []byte(goldenDir), []byte(dir))
-	for _, sub := range []string{"logs", "tmp", "certs", "lua", "control"} {
+	for _, sub := range []string{"logs", "tmp", "certs", "lua", "control", "sink"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			t.Fatal(err)
 		}

@@ -20,6 +20,10 @@ type Config struct {
 	LuaFile               string
 	EndpointsFile         string
 	ControlSocket         string
+	// SinkDir holds the 503 servers' sockets; SinkCert is the certificate
+	// of the TLS ones ("" without HTTPS: then there are none).
+	SinkDir  string
+	SinkCert string
 
 	// G are the ConfigMap settings, validated by package configmap.
 	G configmap.Config

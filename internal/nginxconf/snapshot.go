@@ -5,6 +5,8 @@
 package nginxconf
 
 import (
+	"path/filepath"
+
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -69,6 +71,9 @@ type Options struct {
 	// table from at start and where the controller posts new tables.
 	EndpointsFile string
 	ControlSocket string
+	// SinkDir is where nginx's 503 servers listen (unix sockets) for
+	// upstreams without endpoints; default Dir/sink.
+	SinkDir string
 	// ModulesDir holds the dynamic modules nginx loads (ndk, lua); default
 	// Debian's /usr/share/nginx/modules.
 	ModulesDir string
@@ -80,4 +85,12 @@ type Options struct {
 	WorkerProcesses string
 	// WorkerShutdownTimeoutSeconds bounds how long old workers drain after a reload or on shutdown.
 	WorkerShutdownTimeoutSeconds int
+}
+
+// sinkDir is SinkDir or its default.
+func (o Options) sinkDir() string {
+	if o.SinkDir != "" {
+		return o.SinkDir
+	}
+	return filepath.Join(o.Dir, "sink")
 }

@@ -262,6 +262,7 @@ func CoreOptions(o Options, dir string, now time.Time) (nginxconf.Options, error
 		TempDir:                      p.TempDir,
 		EndpointsFile:                p.EndpointsFile,
 		ControlSocket:                p.ControlSocket,
+		SinkDir:                      p.SinkDir,
 		AccessLog:                    o.AccessLog,
 		WorkerProcesses:              o.WorkerProcesses,
 		WorkerShutdownTimeoutSeconds: int(o.ShutdownGracePeriod.Seconds()),

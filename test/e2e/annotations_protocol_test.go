@@ -5,13 +5,16 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -203,4 +206,29 @@ func TestAnnotationsBackendProtocol(t *testing.T) {
 	})
 	eventually(t, settle, "unsupported protocol fails closed", expect(request{host: bad, path: "/"}, 503, ""))
 	waitEvent(t, ns, "bad", corev1.EventTypeWarning, "InvalidAnnotation", annPrefix+"backend-protocol")
+}
+
+// TestNoEndpointsEveryProtocol: a Service without ready endpoints answers
+// 503 whatever backend-protocol says (nginx's local 503 server is reached
+// in the location's protocol), and gRPC clients see UNAVAILABLE.
+func TestNoEndpointsEveryProtocol(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	deployProtocols(t, ns, "empty", 0)
+	hosts := map[string]string{}
+	for _, proto := range []string{"HTTP", "HTTPS", "GRPC", "GRPCS"} {
+		port := map[string]string{"HTTP": "http", "HTTPS": "https", "GRPC": "grpc", "GRPCS": "https"}[proto]
+		name := strings.ToLower(proto)
+		hosts[proto] = hostFor(ns, name)
+		createIngress(t, withAnnotations(ingress(ns, name, rule(hosts[proto], portNamed(prefix("/", "empty"), port))),
+			map[string]string{"backend-protocol": proto}))
+	}
+	for _, proto := range []string{"HTTP", "HTTPS", "GRPC", "GRPCS"} {
+		eventually(t, settle, proto+" without endpoints", expect(request{host: hosts[proto], path: "/"}, 503, ""))
+	}
+	// grpc-go reports nginx's HTML 503 as a failed call (its code depends
+	// on how the client reads a response without gRPC trailers).
+	if st, _, err := grpcHealth(hosts["GRPC"]); status.Code(err) == codes.OK {
+		t.Errorf("gRPC health without endpoints: %v, want a failed call", st)
+	}
 }

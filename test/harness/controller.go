@@ -86,6 +86,9 @@ func StartController(ctx context.Context, o ControllerOptions) (*Controller, err
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return nil, err
 	}
+	if err := openForWorkers(o.Dir); err != nil {
+		return nil, err
+	}
 	if err := os.WriteFile(filepath.Join(o.Dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 		return nil, err
 	}
@@ -223,6 +226,27 @@ func GoBuild(root, pkg, out string) error {
 	cmd.Dir = root
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+	}
+	return nil
+}
+
+// openForWorkers adds the search bit for others to the directories above
+// dir that tests made private (os.MkdirTemp gives 0700), so nginx's workers,
+// which run as nobody under a root master, can reach the sockets and temp
+// files below it; the supervisor refuses to start otherwise. Only
+// directories under the system temp directory are touched.
+func openForWorkers(dir string) error {
+	tmp := filepath.Clean(os.TempDir())
+	for d := filepath.Clean(dir); strings.HasPrefix(d, tmp+string(filepath.Separator)); d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o001 == 0 {
+			if err := os.Chmod(d, fi.Mode().Perm()|0o011); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
