@@ -210,7 +210,7 @@ func scheme() *runtime.Scheme {
 // limited to kubernetes.io/tls by a field selector, so the cache never holds
 // the cluster's other Secrets.
 func cacheOptions(o Options, core nginxconf.Options) cache.Options {
-	opts := cache.Options{ByObject: map[client.Object]cache.ByObject{
+	opts := cache.Options{DefaultTransform: slim, ByObject: map[client.Object]cache.ByObject{
 		&corev1.Secret{}: {Field: fields.OneTermEqualSelector("type", string(corev1.SecretTypeTLS))},
 	}}
 	if cm, err := parseNamespacedName(o.ConfigMap); err == nil {

@@ -318,7 +318,9 @@ func (s *syncer) snapshot(ctx context.Context) (nginxconf.Snapshot, error) {
 	var slices discoveryv1.EndpointSliceList
 	var secrets corev1.SecretList
 	for _, l := range []client.ObjectList{&ings, &classes, &svcs, &slices, &secrets} {
-		if err := s.reader.List(ctx, l); err != nil {
+		// No deep copies: the core only reads, and a rebuild at 1,000
+		// Ingresses would otherwise copy every cached object each time.
+		if err := s.reader.List(ctx, l, client.UnsafeDisableDeepCopy); err != nil {
 			return snap, err
 		}
 	}
