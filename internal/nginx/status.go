@@ -53,7 +53,8 @@ func (s *Supervisor) fetchHash(ctx context.Context) (string, error) {
 // It fails early if the master exits, and after ReloadTimeout.
 func (s *Supervisor) awaitServing(ctx context.Context, p *process, hash string, retired []int) error {
 	parent := ctx
-	ctx, cancel := context.WithTimeout(parent, s.opts.ReloadTimeout)
+	timeout := s.reloadTimeout()
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
@@ -85,9 +86,21 @@ func (s *Supervisor) awaitServing(ctx context.Context, p *process, hash string, 
 			if err := parent.Err(); err != nil {
 				return fmt.Errorf("waiting for %s: %w", what, err)
 			}
-			return fmt.Errorf("timed out after %s waiting for %s (last: %s)", s.opts.ReloadTimeout, what, last)
+			return fmt.Errorf("timed out after %s waiting for %s (last: %s)", timeout, what, last)
 		}
 	}
+}
+
+// reloadTimeout is ReloadTimeout plus a second per 256 KiB of the config
+// being loaded: nginx parses the whole file (and the Lua module builds an
+// SSL context per server and location) before new workers serve, so a
+// 5,000-Ingress config can take longer than a fixed bound on a busy node.
+func (s *Supervisor) reloadTimeout() time.Duration {
+	t := s.opts.ReloadTimeout
+	if fi, err := os.Stat(s.paths.Config); err == nil {
+		t += time.Duration(fi.Size()/(256<<10)) * time.Second
+	}
+	return t
 }
 
 // serving makes one check; seen describes what it found, for error messages.

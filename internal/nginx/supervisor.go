@@ -50,7 +50,7 @@ type Options struct {
 	// it accepted the new config (see workers.go).
 	StatusURL string
 	// ReloadTimeout bounds waiting for a start or reload to be confirmed
-	// (default 10s).
+	// (default 10s), plus a second per 256 KiB of nginx.conf.
 	ReloadTimeout time.Duration
 	// Logger receives supervisor events and, one record per line with
 	// source=nginx, whatever nginx writes to stdout/stderr before it opens
