@@ -46,6 +46,12 @@ type Config struct {
 	ErrorLogLevel   string
 	BlockCIDRs      []string
 	BlockUserAgents []string
+
+	LogFormat           LogFormat // zero: nginx's combined format
+	LogFormatEscapeJSON bool
+	LogFormatEscapeNone bool
+	AccessLogPath       string // "": the --access-log flag
+	DisableAccessLog    bool
 }
 
 // Defaults are ingress-nginx's defaults for the supported keys.

@@ -232,3 +232,18 @@ func onOff(b *bool) string {
 		return "off"
 	}
 }
+
+// identity is a location's Identity; names come from the validated
+// objects, the path as the user wrote it (validated before rendering).
+func identity(ing *networkingv1.Ingress, b *networkingv1.IngressBackend, path string) *Identity {
+	id := &Identity{Namespace: ing.Namespace, Ingress: ing.Name, Path: path}
+	if b != nil && b.Service != nil {
+		id.Service = b.Service.Name
+		if b.Service.Port.Name != "" {
+			id.Port = b.Service.Port.Name
+		} else {
+			id.Port = strconv.Itoa(int(b.Service.Port.Number))
+		}
+	}
+	return id
+}

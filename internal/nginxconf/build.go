@@ -215,7 +215,8 @@ func (b *builder) ingress(in ingressInput) {
 	var defEntry *locationEntry
 	if db := ing.Spec.DefaultBackend; db != nil {
 		res := b.backend(ing.Namespace, db, ref, "spec.defaultBackend")
-		defEntry = &locationEntry{loc: ann.apply(Location{Match: MatchPrefix, Path: "/", Upstream: res.upstream, Status: res.status, Source: source}), owner: ref, ann: ann}
+		defEntry = &locationEntry{loc: ann.apply(Location{Match: MatchPrefix, Path: "/", Upstream: res.upstream, Status: res.status, Source: source,
+			Identity: identity(ing, db, "/")}), owner: ref, ann: ann}
 		// Only an Ingress without rules speaks for every host (as in
 		// Contour); with rules, its default backend serves its own hosts.
 		switch {
@@ -310,7 +311,7 @@ func (b *builder) path(sb *serverBuild, ing *networkingv1.Ingress, ref ObjectRef
 		return
 	}
 	res := b.backend(ing.Namespace, &p.Backend, ref, field+".backend")
-	loc := Location{Upstream: res.upstream, Status: res.status, Source: source}
+	loc := Location{Upstream: res.upstream, Status: res.status, Source: source, Identity: identity(ing, &p.Backend, userPath)}
 	entry := func(m MatchKind, path string, weak bool) *locationEntry {
 		l := loc
 		l.Match, l.Path = m, path

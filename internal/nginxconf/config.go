@@ -36,6 +36,14 @@ func (b *builder) config() *Config {
 	if o.Global != nil {
 		cfg.G = *o.Global
 	}
+	// The ConfigMap's access-log-path and disable-access-log are live
+	// settings, so they win over the --access-log flag.
+	if cfg.G.AccessLogPath != "" {
+		cfg.AccessLog = cfg.G.AccessLogPath
+	}
+	if cfg.G.DisableAccessLog {
+		cfg.AccessLog = ""
+	}
 	// The ConfigMap wins over the flags where both speak.
 	if cfg.G.WorkerProcesses != "" {
 		cfg.WorkerProcesses = cfg.G.WorkerProcesses
@@ -98,6 +106,7 @@ func (b *builder) config() *Config {
 		sortLocations(srv.Locations)
 		cfg.Servers = append(cfg.Servers, srv)
 	}
+	logIdentities(cfg)
 	cfg.CORSMaps = corsMaps(cfg.Servers)
 	cfg.Upstreams = b.be.list()
 	for p, d := range b.files {
@@ -293,4 +302,24 @@ func noAutoRedirect(locs []Location) []Location {
 		exact[bare] = true
 	}
 	return add
+}
+
+// logIdentities keeps the locations' Identity only when the access log
+// format uses it, with a path the log may print as a plain quoted string
+// (a regex path with '$' or braces logs as "").
+func logIdentities(cfg *Config) {
+	for si := range cfg.Servers {
+		for li := range cfg.Servers[si].Locations {
+			l := &cfg.Servers[si].Locations[li]
+			if l.Identity == nil || !cfg.G.LogFormat.Identity {
+				l.Identity = nil
+				continue
+			}
+			id := *l.Identity
+			if _, err := quote(id.Path); err != nil {
+				id.Path = ""
+			}
+			l.Identity = &id
+		}
+	}
 }

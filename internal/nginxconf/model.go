@@ -110,6 +110,15 @@ type Location struct {
 	Rewrite *Rewrite
 	// CORS is enable-cors with its settings (nil: off).
 	CORS *CORS
+	// Identity names the Ingress, Service and path for the access log's
+	// $namespace, $ingress_name, ... (nil: not from an Ingress rule).
+	Identity *Identity
+}
+
+// Identity is what ingress-nginx's per-location log variables hold; it is
+// rendered only when log-format-upstream uses them.
+type Identity struct {
+	Namespace, Ingress, Service, Port, Path string
 }
 
 // CORS are a location's CORS answers (enable-cors and cors-*), formatted.
@@ -179,6 +188,7 @@ func (p ProxySettings) GRPC() bool { return p.Protocol == "GRPC" || p.Protocol =
 // decides whether two Ingresses really conflict.
 func sameTarget(a, b Location) bool {
 	a.Source, b.Source = "", ""
+	a.Identity, b.Identity = nil, nil // which Ingress: not what is served
 	return reflect.DeepEqual(a, b)
 }
 

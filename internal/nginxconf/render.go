@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/atrium-ingress/atrium/internal/configmap"
 	"github.com/atrium-ingress/atrium/templates"
 )
 
@@ -19,7 +20,7 @@ const hashPlaceholder = "@@ATRIUM%CONFIG%HASH@@"
 
 var confTemplate = template.Must(template.New("nginx.conf").
 	Option("missingkey=error").
-	Funcs(template.FuncMap{"q": quote, "qre": quoteRegex, "qpath": quotePath}).
+	Funcs(template.FuncMap{"q": quote, "qre": quoteRegex, "qpath": quotePath, "qlog": quoteLogFormat}).
 	Parse(templates.NginxConf))
 
 // renderData is the template's input: the model plus its hash.
@@ -116,4 +117,34 @@ func quotePath(s string) (string, error) {
 		}
 	}
 	return `"` + strings.ReplaceAll(s, `\`, `\\`) + `"`, nil
+}
+
+var logVarRe = regexp.MustCompile(`^[a-z_][a-z0-9_]*`)
+
+// quoteLogFormat renders a validated log-format-upstream as one
+// double-quoted argument: quotes escaped, every '$' starting a variable
+// of the allow-list, no backslash, control character or '%'.
+func quoteLogFormat(s string) (string, error) {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c < 0x20 || c > 0x7e || c == '\\' || c == '%':
+			return "", fmt.Errorf("refusing to render log format %q: character %q", s, c)
+		case c == '"':
+			b.WriteString(`\"`)
+		case c == '$':
+			name := logVarRe.FindString(s[i+1:])
+			if !configmap.LogVarAllowed(name) {
+				return "", fmt.Errorf("refusing to render log format %q: variable %q", s, name)
+			}
+			b.WriteString("$" + name)
+			i += len(name)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String(), nil
 }

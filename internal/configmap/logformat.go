@@ -1,0 +1,157 @@
+package configmap
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// LogFormat is a validated log-format-upstream: Text is the format with
+// ingress-nginx's own variables already renamed to Atrium's, every
+// variable in it on the allow-list below.
+type LogFormat struct {
+	Text string
+	// Identity says the format uses $namespace, $ingress_name,
+	// $service_name, $service_port or $location_path, which every
+	// location then sets (only then: they cost a little per request).
+	Identity bool
+}
+
+// logVars are the nginx variables a log format may use, beyond the
+// prefixes in logVarPrefixes. Nothing here reads request bodies or
+// cookies (which carry sessions).
+var logVars = map[string]bool{
+	"remote_addr": true, "remote_port": true, "remote_user": true, "realip_remote_addr": true,
+	"time_local": true, "time_iso8601": true, "msec": true,
+	"request": true, "request_method": true, "request_uri": true, "uri": true, "args": true, "query_string": true,
+	"server_protocol": true, "scheme": true, "host": true, "server_name": true, "server_addr": true, "server_port": true,
+	"status": true, "body_bytes_sent": true, "bytes_sent": true, "request_length": true, "request_time": true,
+	"upstream_addr": true, "upstream_status": true, "upstream_response_time": true, "upstream_response_length": true,
+	"upstream_connect_time": true, "upstream_header_time": true, "upstream_bytes_received": true, "upstream_bytes_sent": true,
+	"upstream_cache_status": true,
+	"ssl_protocol":          true, "ssl_cipher": true, "ssl_server_name": true, "ssl_session_reused": true,
+	"connection": true, "connection_requests": true, "pid": true, "hostname": true, "request_id": true,
+	"proxy_add_x_forwarded_for": true, "proxy_protocol_addr": true, "pipe": true, "gzip_ratio": true,
+}
+
+// logVarPrefixes admit request and response headers and query arguments.
+var logVarPrefixes = []string{"http_", "sent_http_", "upstream_http_", "arg_"}
+
+// logAliases are ingress-nginx's variables, by what Atrium calls them. A
+// "" alias is a variable Atrium has no value for yet: it logs as empty.
+var logAliases = map[string]string{
+	"req_id":                          "atrium_request_id",
+	"proxy_upstream_name":             "atrium_upstream",
+	"proxy_alternative_upstream_name": "",
+	"namespace":                       "atrium_namespace",
+	"ingress_name":                    "atrium_ingress_name",
+	"service_name":                    "atrium_service_name",
+	"service_port":                    "atrium_service_port",
+	"location_path":                   "atrium_location_path",
+}
+
+// identityVars are the aliases every location must set.
+var identityVars = map[string]bool{"atrium_namespace": true, "atrium_ingress_name": true, "atrium_service_name": true,
+	"atrium_service_port": true, "atrium_location_path": true}
+
+var logVarName = regexp.MustCompile(`^[a-z_][a-z0-9_]*`)
+
+// parseLogFormat validates a format: printable ASCII without backslashes
+// (nginx would read escapes), and every "$" starting an allowed variable;
+// "${name}" is not accepted, so a literal "{" can follow a variable.
+func parseLogFormat(v string) (LogFormat, error) {
+	v = strings.TrimSpace(v)
+	if v == "" || len(v) > 4096 {
+		return LogFormat{}, fmt.Errorf("the format must have 1 to 4096 characters")
+	}
+	var out strings.Builder
+	var f LogFormat
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c < 0x20 || c > 0x7e:
+			return LogFormat{}, fmt.Errorf("character %q at %d is not printable ASCII", c, i)
+		case c == '\\':
+			return LogFormat{}, fmt.Errorf("a backslash (at %d) is not allowed", i)
+		case c == '%':
+			// Atrium's config-hash placeholder contains '%'; no input may spell it.
+			return LogFormat{}, fmt.Errorf("'%%' (at %d) is not allowed", i)
+		case c != '$':
+			out.WriteByte(c)
+			continue
+		}
+		name := logVarName.FindString(v[i+1:])
+		if name == "" {
+			return LogFormat{}, fmt.Errorf("'$' at %d does not start a variable name", i)
+		}
+		i += len(name)
+		if alias, ok := logAliases[name]; ok {
+			if alias != "" {
+				out.WriteString("$" + alias)
+				f.Identity = f.Identity || identityVars[alias]
+			}
+			continue
+		}
+		if !allowedLogVar(name) {
+			return LogFormat{}, fmt.Errorf("variable $%s is not one a log format may use", name)
+		}
+		out.WriteString("$" + name)
+	}
+	f.Text = out.String()
+	return f, nil
+}
+
+// LogVarAllowed says whether a validated format (LogFormat.Text) may
+// contain $name: an allowed nginx variable or one Atrium sets for an alias.
+func LogVarAllowed(name string) bool {
+	for _, a := range logAliases {
+		if a != "" && a == name {
+			return true
+		}
+	}
+	return allowedLogVar(name)
+}
+
+func allowedLogVar(name string) bool {
+	if logVars[name] {
+		return true
+	}
+	for _, p := range logVarPrefixes {
+		if strings.HasPrefix(name, p) && len(name) > len(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// logPathRe is what an access log path may contain.
+var logPathRe = regexp.MustCompile(`^/[A-Za-z0-9._/-]*$`)
+
+func init() {
+	register(Key{Name: "log-format-upstream", Doc: "Access log format: text and nginx variables from an allow-list (request, response, upstream, TLS and header variables; not cookies), plus ingress-nginx's $req_id, $proxy_upstream_name, $namespace, $ingress_name, $service_name, $service_port, $location_path ($proxy_alternative_upstream_name logs empty); default nginx's combined format.",
+		Parse: func(v string, c *Config) error {
+			f, err := parseLogFormat(v)
+			if err != nil {
+				return err
+			}
+			c.LogFormat = f
+			return nil
+		},
+		keep: func(dst *Config, prev Config) { dst.LogFormat = prev.LogFormat },
+	})
+	boolKey("log-format-escape-json", "Escape variables in the access log as JSON strings; default false.", func(c *Config) *bool { return &c.LogFormatEscapeJSON })
+	boolKey("log-format-escape-none", "Do not escape variables in the access log; default false.", func(c *Config) *bool { return &c.LogFormatEscapeNone })
+	register(Key{Name: "access-log-path", Doc: "Access log file (absolute path, e.g. /dev/stdout); turns access logging on and overrides --access-log.",
+		Parse: func(v string, c *Config) error {
+			v = strings.TrimSpace(v)
+			if !logPathRe.MatchString(v) || filepath.Clean(v) != v || len(v) > 1024 {
+				return fmt.Errorf("%q is not a plain absolute path", v)
+			}
+			c.AccessLogPath = v
+			return nil
+		},
+		keep: func(dst *Config, prev Config) { dst.AccessLogPath = prev.AccessLogPath },
+	})
+	boolKey("disable-access-log", "Turn the access log off, whatever --access-log and access-log-path say; default false.", func(c *Config) *bool { return &c.DisableAccessLog })
+}

@@ -1,0 +1,176 @@
+package faults
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/atrium-ingress/atrium/test/echoserver/echo"
+	"github.com/atrium-ingress/atrium/test/harness"
+)
+
+// TestConfigMapKeysThroughRequests: the ConfigMap keys whose effect a
+// client can see, each checked with real requests through nginx (the
+// goldens check the rendered directives; this checks what they do).
+func TestConfigMapKeysThroughRequests(t *testing.T) {
+	host := backend(t, "keys", 1)
+	ns := strings.Split(host, ".")[1]
+	dir := filepath.Join(tmp, "keys")
+	logPath := filepath.Join(dir, "access.log")
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "atrium-keys"}, Data: map[string]string{
+		"use-gzip": "true", "gzip-types": "application/json", "gzip-level": "6",
+		"hsts": "true", "hsts-max-age": "600", "hsts-include-subdomains": "false",
+		"ssl-protocols": "TLSv1.3", "use-http2": "false",
+		"enable-real-ip": "true", "forwarded-for-header": "X-Client-IP", "proxy-real-ip-cidr": "127.0.0.1/32",
+		"keep-alive-requests": "2", "proxy-read-timeout": "1", "large-client-header-buffers": "2 1k",
+		"access-log-path": logPath, "log-format-escape-json": "true",
+		"log-format-upstream": `{"ns": "$namespace", "ingress": "$ingress_name", "service": "$service_name", "status": $status, "ua": "$http_user_agent"}`,
+	}}
+	if _, err := cs.CoreV1().ConfigMaps("default").Create(context.Background(), cm, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cs.CoreV1().ConfigMaps("default").Delete(context.Background(), cm.Name, metav1.DeleteOptions{}) })
+	c, err := harness.StartController(context.Background(), harness.ControllerOptions{
+		Binary: bin, Kubeconfig: cp.Kubeconfig, Dir: filepath.Join(dir, "run"),
+		ExtraArgs: []string{"--configmap", "default/atrium-keys", "--election-id", "keys-test"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+
+	client := func(addr string, tc *tls.Config) *http.Client {
+		d := &net.Dialer{Timeout: 3 * time.Second}
+		tr := &http.Transport{DisableKeepAlives: true, DisableCompression: true, TLSClientConfig: tc,
+			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) }}
+		if tc != nil {
+			tr.ForceAttemptHTTP2 = true
+		}
+		return &http.Client{Timeout: 10 * time.Second, Transport: tr}
+	}
+	get := func(cl *http.Client, scheme string, hdr map[string]string) (*http.Response, []byte, error) {
+		req, _ := http.NewRequest("GET", scheme+"://"+host+"/", nil)
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := cl.Do(req)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp, b, err
+	}
+	plain := client(c.HTTPAddr(), nil)
+	tls13 := client(c.HTTPSAddr(), &tls.Config{InsecureSkipVerify: true, ServerName: host, MinVersion: tls.VersionTLS13})
+	until(t, 30*time.Second, "served with the ConfigMap", func() error {
+		// The echo's JSON repeats the request headers: the padding makes it
+		// longer than gzip's minimum length.
+		r, _, err := get(plain, "http", map[string]string{"Accept-Encoding": "gzip", "X-Pad": strings.Repeat("a", 600)})
+		if err != nil {
+			return err
+		}
+		if r.StatusCode != 200 || r.Header.Get("Content-Encoding") != "gzip" {
+			return fmt.Errorf("use-gzip: %d Content-Encoding %q", r.StatusCode, r.Header.Get("Content-Encoding"))
+		}
+		return nil
+	})
+
+	// hsts: on HTTPS only, with the configured max-age and no includeSubDomains.
+	r, _, err := get(tls13, "https", nil)
+	if err != nil {
+		t.Fatal("TLS 1.3:", err)
+	}
+	if got := r.Header.Get("Strict-Transport-Security"); got != "max-age=600" {
+		t.Errorf("hsts over HTTPS: %q, want max-age=600", got)
+	}
+	// use-http2 "false": HTTP/1.1 even when the client offers h2.
+	if r.ProtoMajor != 1 {
+		t.Errorf("use-http2 false: the client got %s", r.Proto)
+	}
+	if r, _, err := get(plain, "http", nil); err != nil || r.Header.Get("Strict-Transport-Security") != "" {
+		t.Errorf("hsts must not be sent over plain HTTP: %v %v", err, r.Header)
+	}
+	// ssl-protocols TLSv1.3: a TLS 1.2-only client cannot connect.
+	tls12 := client(c.HTTPSAddr(), &tls.Config{InsecureSkipVerify: true, ServerName: host, MaxVersion: tls.VersionTLS12})
+	if _, _, err := get(tls12, "https", nil); err == nil {
+		t.Errorf("ssl-protocols TLSv1.3: a TLS 1.2 client was served")
+	}
+	// enable-real-ip with forwarded-for-header: the address comes from X-Client-IP.
+	_, body, err := get(plain, "http", map[string]string{"X-Client-IP": "203.0.113.7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := echo.Decode(strings.NewReader(string(body))); e == nil || e.Headers.Get("X-Real-IP") != "203.0.113.7" {
+		t.Errorf("enable-real-ip: the endpoint saw %s", body)
+	}
+	// proxy-read-timeout 1: an endpoint silent for 3 s is a 504.
+	if r, _, err := get(plain, "http", map[string]string{echo.HeaderDelay: "3s"}); err != nil || r.StatusCode != 504 {
+		t.Errorf("proxy-read-timeout 1: %v %v, want 504", err, r)
+	}
+	// large-client-header-buffers "2 1k": a 2 KiB header line is refused.
+	if r, _, err := get(plain, "http", map[string]string{"X-Big": strings.Repeat("b", 2048)}); err != nil || r.StatusCode != 400 {
+		t.Errorf("large-client-header-buffers: %v %v, want 400", err, r)
+	}
+	// keep-alive-requests 2: nginx closes the connection after the second response.
+	conn, err := net.DialTimeout("tcp", c.HTTPAddr(), 3*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(conn)
+	for i := 1; i <= 2; i++ {
+		fmt.Fprintf(conn, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", host)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("keep-alive request %d: %v", i, err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if closing := resp.Close; closing != (i == 2) {
+			t.Errorf("keep-alive-requests 2: response %d Connection: close = %v", i, closing)
+		}
+	}
+
+	// log-format-upstream with escape=json and access-log-path: a request
+	// with a quote in its User-Agent logs one valid JSON line naming the Ingress.
+	if _, _, err := get(plain, "http", map[string]string{"User-Agent": `probe "1"`}); err != nil {
+		t.Fatal(err)
+	}
+	until(t, 10*time.Second, "access log line", func() error {
+		b, err := os.ReadFile(logPath)
+		if err != nil {
+			return err
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			var entry struct {
+				NS, Ingress, Service, UA string
+				Status                   int
+			}
+			if err := json.Unmarshal([]byte(line), &entry); err != nil {
+				return fmt.Errorf("not JSON: %q: %v", line, err)
+			}
+			if entry.UA == `probe "1"` {
+				if entry.NS != ns || entry.Ingress != "keys" || entry.Service != "keys" || entry.Status != 200 {
+					return fmt.Errorf("logged %+v, want ns %s ingress/service keys status 200", entry, ns)
+				}
+				return nil
+			}
+		}
+		return fmt.Errorf("no line for the probe in %s", b)
+	})
+}
