@@ -46,6 +46,11 @@ type Config struct {
 	ErrorLogLevel   string
 	BlockCIDRs      []string
 	BlockUserAgents []string
+
+	// CustomHTTPErrors are status codes (400-599, sorted) whose responses
+	// the default backend answers instead, everywhere but on paths of
+	// Ingresses with their own custom-http-errors annotation.
+	CustomHTTPErrors []int
 }
 
 // Defaults are ingress-nginx's defaults for the supported keys.
