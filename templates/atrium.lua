@@ -110,6 +110,9 @@ function M.update()
 end
 
 local function peers_of(name)
+  if not name or name == "" then
+    return nil
+  end
   local raw = shared:get(name)
   if not raw or raw == "" then
     return nil
@@ -125,6 +128,51 @@ local function peers_of(name)
     cache[name] = c
   end
   return c
+end
+
+-- nonempty turns "" (an unset nginx variable) into nil, which removes a
+-- request header.
+local function nonempty(s)
+  if s == "" then
+    return nil
+  end
+  return s
+end
+
+-- default_backend runs (access phase) only in locations with the
+-- default-backend annotation: when the location's upstream has no ready
+-- endpoint (or none at all: its Service is missing), the annotation's
+-- Service ($atrium_default_upstream) gets the request, told why with the
+-- headers ingress-nginx sends it.
+function M.default_backend()
+  local v = ngx.var
+  if peers_of(v.atrium_upstream) or not peers_of(v.atrium_default_upstream) then
+    return
+  end
+  v.atrium_upstream = v.atrium_default_upstream
+  local set = ngx.req.set_header
+  set("X-Code", "503")
+  set("X-Format", nonempty(v.http_accept or ""))
+  set("X-Namespace", nonempty(v.atrium_err_namespace or ""))
+  set("X-Ingress-Name", nonempty(v.atrium_err_ingress or ""))
+  set("X-Service-Name", nonempty(v.atrium_err_service or ""))
+  set("X-Service-Port", nonempty(v.atrium_err_port or ""))
+end
+
+-- error_fallback runs (access phase) only in custom-http-errors' error
+-- locations: when their default backend has no ready endpoint, the next
+-- error location ($atrium_next_error) answers instead, as ingress-nginx
+-- falls back from the annotation's default backend to the global one and
+-- from that to its built-in 404.
+function M.error_fallback()
+  local v = ngx.var
+  if peers_of(v.atrium_upstream) then
+    return
+  end
+  local next_location = v.atrium_next_error
+  if next_location and string.sub(next_location, 1, 8) == "@atrium_" then
+    return ngx.exec(next_location)
+  end
 end
 
 local function last_peer(addrs)

@@ -78,6 +78,10 @@ func TestParseRefusesInjection(t *testing.T) {
 		"cors-expose-headers":       "X-{",
 		"cors-allow-credentials":    "yes",
 		"cors-max-age":              "-1",
+		"from-to-www-redirect":      "on",
+		"server-alias":              "a.example.com;server_name evil",
+		"default-backend":           "svc;",
+		"custom-http-errors":        "404;",
 	}
 	ann := map[string]string{}
 	for k, v := range bad {
@@ -197,6 +201,33 @@ func TestCORS(t *testing.T) {
 		"https://x.com:0", "https://x.com:65536", "*,https://x.com", "null", "https://x.com|.*", "https://[::1]"} {
 		if r := Parse(map[string]string{p + "cors-allow-origin": v}, DefaultPrefix); len(r.Invalid) != 1 {
 			t.Errorf("%q accepted", v)
+		}
+	}
+}
+
+func TestHostsAndErrors(t *testing.T) {
+	r := Parse(map[string]string{
+		p + "from-to-www-redirect": "True",
+		p + "server-alias":         " B.example.com, *.wild.example.org,,b.example.com ,a.example.com",
+		p + "default-backend":      " errors-svc ",
+		p + "custom-http-errors":   "503, 404,404,599,400",
+	}, DefaultPrefix)
+	s := r.Set
+	if len(r.Invalid) != 0 || !*s.FromToWWWRedirect || *s.DefaultBackend != "errors-svc" ||
+		!reflect.DeepEqual(s.ServerAlias, []string{"*.wild.example.org", "a.example.com", "b.example.com"}) ||
+		!reflect.DeepEqual(s.CustomHTTPErrors, []int{400, 404, 503, 599}) {
+		t.Fatalf("%+v %+v", r.Invalid, s)
+	}
+	for k, vs := range map[string][]string{
+		"server-alias": {"", " , ", "~^www\\d+\\.example\\.com$", "*.com", "a.*", "x.example.com:80", "10.0.0.1", "a..b", "-a.b", "a b.c",
+			"www.example.*", ".example.com", "a.example.com\nb", "$host", strings.Repeat("a.", 127) + "com"},
+		"default-backend":    {"", "Svc", "svc.other", "ns/svc", "svc:80", "-svc", strings.Repeat("s", 64)},
+		"custom-http-errors": {"", "399", "600", "200", "404,abc", "+404", "0404", "404 503", "4e2"},
+	} {
+		for _, v := range vs {
+			if r := Parse(map[string]string{p + k: v}, DefaultPrefix); len(r.Invalid) != 1 {
+				t.Errorf("%s %q accepted", k, v)
+			}
 		}
 	}
 }

@@ -48,6 +48,14 @@ type Set struct {
 	// applies that to every path of the Ingress's hosts.
 	UseRegex      *bool
 	RewriteTarget *string // validated: path characters and $1-$9
+
+	// Hosts and error answers: from-to-www-redirect, server-alias
+	// (validated names, sorted), default-backend (a Service name) and
+	// custom-http-errors (codes 400-599, sorted).
+	FromToWWWRedirect *bool
+	ServerAlias       []string
+	DefaultBackend    *string
+	CustomHTTPErrors  []int
 }
 
 // finish applies the rules between annotations after all are parsed.

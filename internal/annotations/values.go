@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -158,4 +159,48 @@ func parseOnOff(v string) (bool, error) {
 		return false, nil
 	}
 	return false, fmt.Errorf("%q is not on or off", v)
+}
+
+// parseServerName reads one server-alias name: a DNS name, or "*." and a
+// DNS name of at least two labels (nginx's wildcard, which matches any
+// number of leading labels). Lower-cased: nginx matches names without case.
+// Not nginx's regex names ("~..."), which ingress-nginx passes through.
+func parseServerName(v string) (string, error) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	name, wild := strings.CutPrefix(v, "*.")
+	switch {
+	case len(v) > 253 || strings.Contains(name, ":") || !hostRe.MatchString(name):
+		return "", fmt.Errorf("%q is not a DNS name (optionally starting with \"*.\")", v)
+	case net.ParseIP(name) != nil:
+		return "", fmt.Errorf("%q is an IP address, not a DNS name", v)
+	case wild && !strings.Contains(name, "."):
+		return "", fmt.Errorf("%q: a wildcard needs at least two more labels", v)
+	}
+	return v, nil
+}
+
+// parseStatusCodes reads custom-http-errors: comma-separated HTTP status
+// codes from 400 to 599, returned sorted without duplicates.
+func parseStatusCodes(v string) ([]int, error) {
+	seen := map[int]bool{}
+	var out []int
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 400 || n > 599 || len(f) != 3 {
+			return nil, fmt.Errorf("%q is not an HTTP status code from 400 to 599", f)
+		}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no status code given")
+	}
+	sort.Ints(out)
+	return out, nil
 }

@@ -52,6 +52,10 @@ type Config struct {
 	LogFormatEscapeNone bool
 	AccessLogPath       string // "": the --access-log flag
 	DisableAccessLog    bool
+	// CustomHTTPErrors are status codes (400-599, sorted) whose responses
+	// the default backend answers instead, everywhere but on paths of
+	// Ingresses with their own custom-http-errors annotation.
+	CustomHTTPErrors []int
 }
 
 // Defaults are ingress-nginx's defaults for the supported keys.

@@ -27,6 +27,13 @@ type ingressAnnotations struct {
 	useRegex      bool
 	rewriteTarget string
 	cors          *CORS
+	// wwwRedirect, aliases: from-to-www-redirect and server-alias.
+	wwwRedirect bool
+	aliases     []string
+	// customErrors are custom-http-errors (nil: not set); defaultUpstream
+	// is default-backend's upstream ("" when unset or unusable).
+	customErrors    []int
+	defaultUpstream string
 }
 
 // ingress-nginx's CORS defaults.
@@ -101,11 +108,7 @@ func (a ingressAnnotations) rewrite(p string) *Rewrite {
 // one per refused value (naming the annotation), one listing the
 // unsupported ones.
 func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingressAnnotations {
-	prefix := b.opts.AnnotationsPrefix
-	if prefix == "" {
-		prefix = annotations.DefaultPrefix
-	}
-	r := annotations.Parse(ing.Annotations, prefix)
+	r := annotations.Parse(ing.Annotations, b.annPrefix())
 	var a ingressAnnotations
 	for _, inv := range r.Invalid {
 		a.failClosed = true
@@ -178,7 +181,28 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 	if s.RewriteTarget != nil {
 		a.rewriteTarget = *s.RewriteTarget
 	}
+	a.wwwRedirect = s.FromToWWWRedirect != nil && *s.FromToWWWRedirect
+	a.aliases = s.ServerAlias
+	a.customErrors = s.CustomHTTPErrors
+	if s.DefaultBackend != nil && !a.failClosed {
+		// A Service that is missing now may come: a warning, and the
+		// default backends after it answer meanwhile.
+		a.defaultUpstream = b.firstPortBackend(ing.Namespace, *s.DefaultBackend, ref, b.annField("default-backend")).upstream
+	}
 	return a
+}
+
+// annPrefix is the annotation prefix in use.
+func (b *builder) annPrefix() string {
+	if b.opts.AnnotationsPrefix == "" {
+		return annotations.DefaultPrefix
+	}
+	return b.opts.AnnotationsPrefix
+}
+
+// annField is the Problem field of one annotation (key without prefix).
+func (b *builder) annField(key string) string {
+	return "metadata.annotations[" + b.annPrefix() + "/" + key + "]"
 }
 
 // apply decorates a location of this Ingress.
@@ -233,17 +257,8 @@ func onOff(b *bool) string {
 	}
 }
 
-// identity is a location's Identity; names come from the validated
-// objects, the path as the user wrote it (validated before rendering).
+// identity is a location's Identity: errorInfo's validated names and the
+// path as the user wrote it (logIdentities drops what cannot be quoted).
 func identity(ing *networkingv1.Ingress, b *networkingv1.IngressBackend, path string) *Identity {
-	id := &Identity{Namespace: ing.Namespace, Ingress: ing.Name, Path: path}
-	if b != nil && b.Service != nil {
-		id.Service = b.Service.Name
-		if b.Service.Port.Name != "" {
-			id.Port = b.Service.Port.Name
-		} else {
-			id.Port = strconv.Itoa(int(b.Service.Port.Number))
-		}
-	}
-	return id
+	return &Identity{ErrorInfo: errorInfo(ing.Namespace, ing.Name, b), Path: path}
 }

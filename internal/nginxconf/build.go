@@ -19,7 +19,8 @@ func Build(s Snapshot, o Options) (*Config, []Problem, error) {
 	if err := o.validate(); err != nil {
 		return nil, nil, err
 	}
-	b := &builder{opts: o, be: newBackends(s), secrets: map[string]*corev1.Secret{}, servers: map[string]*serverBuild{}, regexHosts: map[string]string{}, files: map[string][]byte{}}
+	b := &builder{opts: o, be: newBackends(s), secrets: map[string]*corev1.Secret{}, servers: map[string]*serverBuild{}, regexHosts: map[string]string{},
+		files: map[string][]byte{}, errorLocs: map[string]ErrorLocation{}}
 	for _, sec := range s.Secrets {
 		b.secrets[sec.Namespace+"/"+sec.Name] = sec
 	}
@@ -27,6 +28,8 @@ func Build(s Snapshot, o Options) (*Config, []Problem, error) {
 	// Ordered processors, as in Contour's DAG builder: each step reads what
 	// the previous ones decided.
 	b.defaultCertificate()
+	// Before the Ingresses: error answers fall back on it.
+	b.defaultBackendService()
 	// Annotations first: use-regex on one Ingress changes how every path of
 	// its hosts matches, whichever Ingress the path comes from.
 	var inputs []ingressInput
@@ -112,6 +115,13 @@ type builder struct {
 	// without rules, which answers unknown hosts.
 	catchAllDefault *locationEntry
 	files           map[string][]byte
+	// dflt is the location of --default-backend-service (or the built-in
+	// 404) for unmatched requests; dflt.Upstream is "" for the built-in.
+	dflt Location
+	// errorLocs are the error locations by name (see errors.go).
+	errorLocs map[string]ErrorLocation
+	// order counts the Ingresses as they are added (oldest first).
+	order int
 }
 
 // serverBuild collects one host's locations before they are sorted.
@@ -122,6 +132,15 @@ type serverBuild struct {
 	// for this host, used when no rule covers "/".
 	fallback *locationEntry
 	tls      *tlsEntry
+	// wwwBy is the oldest Ingress asking for from-to-www-redirect on this
+	// host; aliases are server-alias of the oldest Ingress with aliases
+	// for it (aliasBy, aliasOrder).
+	// definedBy is the oldest Ingress with the host in a rule or spec.tls.
+	definedBy  *ObjectRef
+	wwwBy      *ObjectRef
+	aliases    []string
+	aliasBy    ObjectRef
+	aliasOrder int
 }
 
 type locationKey struct {
@@ -154,6 +173,13 @@ func (b *builder) server(host string) *serverBuild {
 		b.servers[host] = sb
 	}
 	return sb
+}
+
+// define records the first (oldest) Ingress to name the host.
+func (sb *serverBuild) define(ref ObjectRef) {
+	if sb.definedBy == nil {
+		sb.definedBy = &ref
+	}
 }
 
 func ingressRef(ing *networkingv1.Ingress) ObjectRef {
@@ -211,12 +237,14 @@ func (b *builder) markRegexHosts(in ingressInput) {
 func (b *builder) ingress(in ingressInput) {
 	ing, ref, ann := in.ing, in.ref, in.ann
 	source := ing.Namespace + "/" + ing.Name
+	b.order++
 
 	var defEntry *locationEntry
 	if db := ing.Spec.DefaultBackend; db != nil {
 		res := b.backend(ing.Namespace, db, ref, "spec.defaultBackend")
-		defEntry = &locationEntry{loc: ann.apply(Location{Match: MatchPrefix, Path: "/", Upstream: res.upstream, Status: res.status, Source: source,
-			Identity: identity(ing, db, "/")}), owner: ref, ann: ann}
+		loc := ann.apply(Location{Match: MatchPrefix, Path: "/", Upstream: res.upstream, Status: res.status, Source: source,
+			Identity: identity(ing, db, "/")})
+		defEntry = &locationEntry{loc: b.withErrors(loc, ann, errorInfo(ing.Namespace, ing.Name, db)), owner: ref, ann: ann}
 		// Only an Ingress without rules speaks for every host (as in
 		// Contour); with rules, its default backend serves its own hosts.
 		switch {
@@ -243,6 +271,7 @@ func (b *builder) ingress(in ingressInput) {
 				continue
 			}
 			sb := b.server(h)
+			sb.define(ref)
 			if sb.tls == nil {
 				sb.tls = &tlsEntry{owner: ref, field: field + ".secretName", secret: ing.Namespace + "/" + t.SecretName}
 				if t.SecretName == "" {
@@ -262,9 +291,11 @@ func (b *builder) ingress(in ingressInput) {
 			continue
 		}
 		sb := b.server(r.Host)
+		sb.define(ref)
 		if r.Host != "" && defEntry != nil && sb.fallback == nil {
 			sb.fallback = defEntry
 		}
+		b.hostAnnotations(sb, in, r.HTTP != nil && len(r.HTTP.Paths) > 0)
 		if ann.appRoot != "" && !ann.failClosed {
 			b.addLocation(sb, &locationEntry{loc: ann.appRootLocation(source), owner: ref, userPath: "/", pathType: "app-root", ann: ann}, "metadata.annotations[app-root]")
 		}
@@ -312,11 +343,12 @@ func (b *builder) path(sb *serverBuild, ing *networkingv1.Ingress, ref ObjectRef
 	}
 	res := b.backend(ing.Namespace, &p.Backend, ref, field+".backend")
 	loc := Location{Upstream: res.upstream, Status: res.status, Source: source, Identity: identity(ing, &p.Backend, userPath)}
+	info := errorInfo(ing.Namespace, ing.Name, &p.Backend)
 	entry := func(m MatchKind, path string, weak bool) *locationEntry {
 		l := loc
 		l.Match, l.Path = m, path
-		l = ann.apply(l)
-		if l.Upstream != "" && l.Redirect == nil {
+		l = b.withErrors(ann.apply(l), ann, info)
+		if (l.Upstream != "" || l.DefaultUpstream != "") && l.Redirect == nil {
 			l.Rewrite = rw
 		}
 		return &locationEntry{loc: l, weak: weak, owner: ref, userPath: userPath, pathType: string(pt), ann: ann}
@@ -398,30 +430,33 @@ func (b *builder) defaultCertificate() {
 	b.defaultCert = c
 }
 
-// globalDefaultBackend resolves --default-backend-service for the catch-all
-// and for hosts with no rule for "/" and no Ingress default backend.
+// defaultBackendService resolves --default-backend-service (its first
+// port), which answers unmatched requests and the error pages; without it
+// (or when it is unusable) the built-in default backend answers 404.
+func (b *builder) defaultBackendService() {
+	b.dflt = Location{Match: MatchPrefix, Path: "/", Status: 404, Source: "built-in default backend"}
+	n := b.opts.DefaultBackend
+	if n.Name == "" {
+		return
+	}
+	ref := ObjectRef{Kind: "Service", Namespace: n.Namespace, Name: n.Name}
+	if err := validateName("namespace", n.Namespace); err != nil {
+		b.ps.add(ref, "--default-backend-service", ReasonInvalidField, "%v", err)
+	} else if err := validateServiceName(n.Name); err != nil {
+		b.ps.add(ref, "--default-backend-service", ReasonInvalidField, "%v", err)
+	} else {
+		res := b.firstPortBackend(n.Namespace, n.Name, ref, "--default-backend-service")
+		b.dflt = Location{Match: MatchPrefix, Path: "/", Upstream: res.upstream, Status: res.status, Source: "--default-backend-service " + n.String()}
+	}
+}
+
+// globalDefaultBackend puts the default backend on the catch-all and on
+// hosts with no rule for "/" and no Ingress default backend.
 func (b *builder) globalDefaultBackend() {
 	if b.catchAllDefault != nil {
 		b.server("").fallback = b.catchAllDefault
 	}
-	n := b.opts.DefaultBackend
-	loc := Location{Match: MatchPrefix, Path: "/", Status: 404, Source: "built-in default backend"}
-	if n.Name != "" {
-		ref := ObjectRef{Kind: "Service", Namespace: n.Namespace, Name: n.Name}
-		if err := validateName("namespace", n.Namespace); err != nil {
-			b.ps.add(ref, "--default-backend-service", ReasonInvalidField, "%v", err)
-		} else if err := validateServiceName(n.Name); err != nil {
-			b.ps.add(ref, "--default-backend-service", ReasonInvalidField, "%v", err)
-		} else {
-			svc, ok := b.be.services[n.String()]
-			port := networkingv1.ServiceBackendPort{}
-			if ok && len(svc.Spec.Ports) > 0 {
-				port.Number = svc.Spec.Ports[0].Port
-			}
-			res := b.be.resolve(n.Namespace, &networkingv1.IngressServiceBackend{Name: n.Name, Port: port}, ref, "--default-backend-service", &b.ps)
-			loc = Location{Match: MatchPrefix, Path: "/", Upstream: res.upstream, Status: res.status, Source: "--default-backend-service " + n.String()}
-		}
-	}
+	loc := b.withErrors(b.dflt, ingressAnnotations{}, ErrorInfo{})
 	b.server("") // the catch-all always exists
 	for _, sb := range b.servers {
 		if sb.fallback == nil {

@@ -67,14 +67,12 @@ func (b *builder) config() *Config {
 		redirectPort = strconv.Itoa(o.HTTPSPort)
 	}
 
-	hosts := make([]string, 0, len(b.servers))
-	for h := range b.servers {
-		hosts = append(hosts, h)
-	}
-	sort.Strings(hosts) // "" (the catch-all) sorts first
-	for _, h := range hosts {
+	redirects := b.wwwRedirects()
+	aliases := b.aliases(redirects)
+	certs := map[string]*certificate{}
+	for _, h := range b.sortedHosts() { // "" (the catch-all) sorts first
 		sb := b.servers[h]
-		srv := Server{Host: h, ServerName: serverName(h), Default: h == "", Wildcard: strings.HasPrefix(h, "*."), RedirectPort: redirectPort}
+		srv := Server{Host: h, ServerName: serverName(h), Default: h == "", Wildcard: strings.HasPrefix(h, "*."), RedirectPort: redirectPort, Aliases: aliases[h]}
 		if b.defaultCert != nil {
 			// Only the catch-all and hosts with a certificate of their own
 			// name one: a handshake for any other host stays on the
@@ -83,6 +81,7 @@ func (b *builder) config() *Config {
 			// nginx -t and reload (0.82 s vs 0.25 s at 1,000 hosts).
 			if c := b.hostCertificate(sb); c != nil {
 				srv.CertFile = b.certFile(c)
+				certs[h] = c
 			} else if srv.Default {
 				srv.CertFile = b.certFile(b.defaultCert)
 			}
@@ -104,9 +103,15 @@ func (b *builder) config() *Config {
 		}
 		srv.Locations = append(srv.Locations, noAutoRedirect(srv.Locations)...)
 		sortLocations(srv.Locations)
+		srv.ErrorLocations = b.serverErrorLocations(srv.Locations)
 		cfg.Servers = append(cfg.Servers, srv)
 	}
 	logIdentities(cfg)
+	cfg.HostRedirects = b.hostRedirects(redirects, certs)
+	if len(cfg.HostRedirects) > 0 {
+		cfg.RedirectPortHTTPS = portSuffix(o.HTTPSPort, 443)
+		cfg.RedirectPortHTTP = portSuffix(o.HTTPPort, 80)
+	}
 	cfg.CORSMaps = corsMaps(cfg.Servers)
 	cfg.Upstreams = b.be.list()
 	for p, d := range b.files {

@@ -713,3 +713,34 @@ func TestIPHostRefused(t *testing.T) {
 		})
 	}
 }
+
+// server-alias goes into server_name, default-backend into an upstream
+// name, custom-http-errors into error_page and the names of named
+// locations: none may end the argument, start a directive or a variable,
+// or name an nginx regex server name.
+func TestHostAndErrorAnnotationInjection(t *testing.T) {
+	runAnnotationCases(t, []string{"server-alias"}, []string{
+		"a.example.com;\nserver_name evil.example.com",
+		"a.example.com\"; return 200 pwned; #",
+		"a.example.com }\nserver { listen 81; return 200 pwned; }",
+		"${host}.example.com",
+		"~^(?<x>.+)\\.example\\.com$",
+		"a.example.com:80",
+		"*.*.example.com",
+	})
+	runAnnotationCases(t, []string{"default-backend"}, []string{
+		"evil-svc;}\nlocation /pwn { return 200 pwned; }",
+		"evil-svc\"; set $atrium_upstream \"default_good-svc_80",
+		"$atrium_upstream",
+		"../default/good-svc",
+		"default/good-svc",
+	})
+	runAnnotationCases(t, []string{"custom-http-errors"}, []string{
+		"404 = @pwn;\nlocation @pwn { return 200 pwned; }",
+		"404;error_page 500 /x",
+		"$status",
+		"404 418",
+		"200",
+	})
+	runAnnotationCases(t, []string{"from-to-www-redirect"}, []string{"true;", "true\nserver_name evil"})
+}

@@ -21,6 +21,8 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/atrium-ingress/atrium/internal/annotations"
 )
 
 // FuzzRender feeds every user-controlled string of one Ingress (and the
@@ -379,6 +381,11 @@ var annotationExamples = []map[string][]string{
 	},
 	{"enable-cors": {"true"}, "cors-allow-credentials": {"false"}, "cors-allow-origin": {"https://*.b.example.com", "http://c.example:80"}},
 	{"enable-cors": {"true"}, "backend-protocol": {"GRPC"}},
+	{"from-to-www-redirect": {"true"}},
+	{"server-alias": {"atrium-alias.example, *.atrium-alias.example.org", "b.example,*.c.example"}},
+	{"default-backend": {baseService}},
+	{"custom-http-errors": {"404,503", "500,502"}},
+	{"custom-http-errors": {"404,503", "500,502"}, "default-backend": {baseService}, "backend-protocol": {"GRPC"}},
 }
 
 // proxy_next_upstream (grpc_next_upstream for gRPC) takes one argument per
@@ -1107,6 +1114,11 @@ func (fz *fuzzEnv) check(t *testing.T, in fuzzInput, runNginx bool) {
 	}
 	if h, ok := acc[fzFieldHost]; ok {
 		vals["HOST"] = append(vals["HOST"], h)
+		// from-to-www-redirect redirects to h from its name without "www."
+		// (the example learns "www." plus a host).
+		if rest, www := strings.CutPrefix(h, "www."); www {
+			vals["HOST"] = append(vals["HOST"], rest)
+		}
 	}
 	if h, ok := acc[fzFieldTLSHost]; ok {
 		vals["HOST"] = append(vals["HOST"], h)
@@ -1452,6 +1464,26 @@ var fuzzSeeds = []fuzzSeed{
 	{"annotation-backend-protocol-injection", seedWith(func(in *fuzzInput) {
 		in.AnnKey, in.AnnValue = annotationPrefix+"backend-protocol", "GRPC;\ngrpc_pass grpc://127.0.0.1:10246"
 	})},
+	{"annotation-from-to-www-redirect", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"from-to-www-redirect", "true"
+	})},
+	{"annotation-from-to-www-redirect-www-host", seedWith(func(in *fuzzInput) {
+		in.Host, in.AnnKey, in.AnnValue = "www.example.com", annotationPrefix+"from-to-www-redirect", "true"
+	})},
+	{"annotation-server-alias", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"server-alias", "a.example.org, *.b.example.org"
+	})},
+	{"annotation-server-alias-injection", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"server-alias", "a.example.org\";\nlocation /pwn {return 200 pwned;}#"
+	})},
+	{"annotation-default-backend", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"default-backend", in.Service })},
+	{"annotation-default-backend-injection", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"default-backend", "svc\";set $atrium_upstream \"x"
+	})},
+	{"annotation-custom-http-errors", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"custom-http-errors", "404, 503" })},
+	{"annotation-custom-http-errors-injection", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"custom-http-errors", "404 = @x;\nlocation @x {return 200 pwned;}"
+	})},
 	{"annotation-use-regex", seedWith(func(in *fuzzInput) {
 		in.Path, in.PathType, in.AnnKey, in.AnnValue = `/api/v[0-9]+/(users|groups)\.json$`, 2, annotationPrefix+"use-regex", "true"
 	})},
@@ -1542,6 +1574,22 @@ func TestFuzzSeedFiles(t *testing.T) {
 	for _, f := range files {
 		if !names[strings.TrimPrefix(filepath.Base(f), "seed-")] {
 			t.Errorf("%s is not in fuzzSeeds: remove it or add it there", f)
+		}
+	}
+}
+
+// TestAnnotationExamplesCoverAll: every annotation Atrium implements has
+// an example, so that the model knows the output it may add.
+func TestAnnotationExamplesCoverAll(t *testing.T) {
+	have := map[string]bool{}
+	for _, ex := range annotationExamples {
+		for k := range ex {
+			have[k] = true
+		}
+	}
+	for _, d := range annotations.Defs() {
+		if !have[d.Key] {
+			t.Errorf("annotation %s has no entry in annotationExamples", d.Key)
 		}
 	}
 }

@@ -36,6 +36,11 @@ type Config struct {
 	Upstreams []Upstream
 	// CORSMaps are the origin maps of the CORS locations, by Var.
 	CORSMaps []CORSMap
+	// HostRedirects are the from-to-www-redirect servers, sorted by From.
+	HostRedirects []HostRedirect
+	// RedirectPortHTTP and RedirectPortHTTPS are what a host redirect puts
+	// after the host for each scheme: "" for the default port, else ":port".
+	RedirectPortHTTP, RedirectPortHTTPS string
 	// Files are the certificate files the config refers to, by path relative to Dir.
 	Files []File
 }
@@ -65,7 +70,21 @@ type Server struct {
 	TLS bool
 	// RedirectPort is the HTTPS port put in redirects ("" for 443).
 	RedirectPort string
-	Locations    []Location
+	// Aliases are further exact or nginx-wildcard names (server-alias).
+	Aliases   []string
+	Locations []Location
+	// ErrorLocations are the named locations the locations' error pages
+	// refer to, with those they fall back on, sorted by name.
+	ErrorLocations []ErrorLocation
+}
+
+// HostRedirect is a server that answers every request for From with a 308
+// to the same URI on To (from-to-www-redirect).
+type HostRedirect struct {
+	From, To string
+	// CertFile is To's certificate when it also covers From; "" leaves
+	// the handshake to the catch-all's certificate.
+	CertFile string
 }
 
 // MatchKind is how a location matches the request path.
@@ -86,7 +105,8 @@ const (
 type Location struct {
 	Match MatchKind
 	Path  string
-	// Upstream names the upstream to proxy to; empty means answer Status.
+	// Upstream names the upstream to proxy to; empty means answer Status
+	// (or proxy to DefaultUpstream when there is one).
 	Upstream string
 	// Status is returned when there is no upstream (404 no route, 503 broken
 	// backend). An upstream without ready endpoints is not decided here: its
@@ -113,12 +133,54 @@ type Location struct {
 	// Identity names the Ingress, Service and path for the access log's
 	// $namespace, $ingress_name, ... (nil: not from an Ingress rule).
 	Identity *Identity
+	// ErrorPages send responses with these codes to a named location
+	// (custom-http-errors); the first page of a code wins.
+	ErrorPages []ErrorPage
+	// DefaultUpstream is the default-backend annotation's upstream: it
+	// serves the requests when Upstream has no ready endpoint, or when
+	// Upstream is empty because the backend cannot be used (Status is then
+	// only its fallback), with X-Code 503 and the error headers.
+	DefaultUpstream string
+	// ErrorInfo is what the default backend is told about this location;
+	// set when it has ErrorPages or a DefaultUpstream.
+	ErrorInfo *ErrorInfo
 }
 
-// Identity is what ingress-nginx's per-location log variables hold; it is
-// rendered only when log-format-upstream uses them.
+// ErrorPage is nginx's `error_page <Code> = <Location>`.
+type ErrorPage struct {
+	Code     int
+	Location string
+}
+
+// ErrorInfo feeds the X-Namespace, X-Ingress-Name, X-Service-Name and
+// X-Service-Port headers of the error locations (names validated, else
+// empty).
+type ErrorInfo struct {
+	Namespace, Ingress, Service, Port string
+}
+
+// Identity is what ingress-nginx's per-location log variables hold
+// ($namespace, $ingress_name, $service_name, $service_port,
+// $location_path); it is rendered only when log-format-upstream uses them.
 type Identity struct {
-	Namespace, Ingress, Service, Port, Path string
+	ErrorInfo
+	Path string
+}
+
+// ErrorLocation is a named location that answers for the locations whose
+// error pages name it: Upstream gets the request with the URI "/" and only
+// the error headers (X-Code and those of ErrorInfo), as ingress-nginx's
+// custom error locations do.
+type ErrorLocation struct {
+	Name string
+	// Code is the X-Code header.
+	Code int
+	// Upstream is the default backend; "" answers 404 itself (Atrium's
+	// built-in default backend).
+	Upstream string
+	// Next names the error location that answers when Upstream has no
+	// ready endpoint ("" answers 503).
+	Next string
 }
 
 // CORS are a location's CORS answers (enable-cors and cors-*), formatted.
@@ -188,7 +250,8 @@ func (p ProxySettings) GRPC() bool { return p.Protocol == "GRPC" || p.Protocol =
 // decides whether two Ingresses really conflict.
 func sameTarget(a, b Location) bool {
 	a.Source, b.Source = "", ""
-	a.Identity, b.Identity = nil, nil // which Ingress: not what is served
+	a.Identity, b.Identity = nil, nil   // which Ingress: not what is served
+	a.ErrorInfo, b.ErrorInfo = nil, nil // like Source, it names the Ingress
 	return reflect.DeepEqual(a, b)
 }
 

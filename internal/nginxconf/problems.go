@@ -21,6 +21,7 @@ const (
 	ReasonCertificateHostMismatch Reason = "CertificateHostMismatch"
 	ReasonPathConflict            Reason = "PathConflict"
 	ReasonDefaultBackendConflict  Reason = "DefaultBackendConflict"
+	ReasonHostConflict            Reason = "HostConflict"
 	ReasonInvalidAnnotation       Reason = "InvalidAnnotation"
 	ReasonUnsupportedAnnotation   Reason = "UnsupportedAnnotations"
 )

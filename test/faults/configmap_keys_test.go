@@ -42,7 +42,9 @@ func TestConfigMapKeysThroughRequests(t *testing.T) {
 	if _, err := cs.CoreV1().ConfigMaps("default").Create(context.Background(), cm, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cs.CoreV1().ConfigMaps("default").Delete(context.Background(), cm.Name, metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = cs.CoreV1().ConfigMaps("default").Delete(context.Background(), cm.Name, metav1.DeleteOptions{})
+	})
 	c, err := harness.StartController(context.Background(), harness.ControllerOptions{
 		Binary: bin, Kubeconfig: cp.Kubeconfig, Dir: filepath.Join(dir, "run"),
 		ExtraArgs: []string{"--configmap", "default/atrium-keys", "--election-id", "keys-test"},
