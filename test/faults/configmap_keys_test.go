@@ -19,7 +19,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/atrium-ingress/atrium/test/echoserver/echo"
-	"github.com/atrium-ingress/atrium/test/harness"
 )
 
 // TestConfigMapKeysThroughRequests: the ConfigMap keys whose effect a
@@ -45,14 +44,7 @@ func TestConfigMapKeysThroughRequests(t *testing.T) {
 	t.Cleanup(func() {
 		_ = cs.CoreV1().ConfigMaps("default").Delete(context.Background(), cm.Name, metav1.DeleteOptions{})
 	})
-	c, err := harness.StartController(context.Background(), harness.ControllerOptions{
-		Binary: bin, Kubeconfig: cp.Kubeconfig, Dir: filepath.Join(dir, "run"),
-		ExtraArgs: []string{"--configmap", "default/atrium-keys", "--election-id", "keys-test"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Stop()
+	c := extraController(t, "keys", "--configmap", "default/atrium-keys")
 
 	client := func(addr string, tc *tls.Config) *http.Client {
 		d := &net.Dialer{Timeout: 3 * time.Second}
@@ -76,7 +68,7 @@ func TestConfigMapKeysThroughRequests(t *testing.T) {
 		b, err := io.ReadAll(resp.Body)
 		return resp, b, err
 	}
-	plain := client(c.HTTPAddr(), nil)
+	plain := clientTo(c.HTTPAddr())
 	tls13 := client(c.HTTPSAddr(), &tls.Config{InsecureSkipVerify: true, ServerName: host, MinVersion: tls.VersionTLS13})
 	until(t, 30*time.Second, "served with the ConfigMap", func() error {
 		// The echo's JSON repeats the request headers: the padding makes it

@@ -3,9 +3,7 @@ package faults
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/atrium-ingress/atrium/test/echoserver/echo"
-	"github.com/atrium-ingress/atrium/test/harness"
 )
 
 // TestConfigMapLive: --configmap settings apply live, unknown keys and
@@ -23,14 +20,7 @@ import (
 // every Ingress, which would disturb parallel tests on a shared cluster.)
 func TestConfigMapLive(t *testing.T) {
 	host := backend(t, "cm", 1)
-	c, err := harness.StartController(context.Background(), harness.ControllerOptions{
-		Binary: bin, Kubeconfig: cp.Kubeconfig, Dir: filepath.Join(tmp, "cm"),
-		ExtraArgs: []string{"--configmap", "default/atrium-config", "--election-id", "cm-test"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Stop()
+	c := extraController(t, "cm", "--configmap", "default/atrium-config")
 	do := func(method, ua, xfp string, body int) (*http.Response, *echo.Response) {
 		t.Helper()
 		req, _ := http.NewRequest(method, "http://"+host+"/", strings.NewReader(strings.Repeat("x", body)))
@@ -40,12 +30,7 @@ func TestConfigMapLive(t *testing.T) {
 		if xfp != "" {
 			req.Header.Set("X-Forwarded-Proto", xfp)
 		}
-		d := &net.Dialer{Timeout: 3 * time.Second}
-		cl := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true,
-			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-				return d.DialContext(ctx, "tcp", c.HTTPAddr())
-			}}}
-		resp, err := cl.Do(req)
+		resp, err := clientTo(c.HTTPAddr()).Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,9 +3,7 @@ package faults
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +14,6 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/atrium-ingress/atrium/test/echoserver/echo"
-	"github.com/atrium-ingress/atrium/test/harness"
 )
 
 // TestCustomHTTPErrorsConfigMap: the ConfigMap's custom-http-errors sends
@@ -49,19 +46,8 @@ func TestCustomHTTPErrorsConfigMap(t *testing.T) {
 	}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	c, err := harness.StartController(context.Background(), harness.ControllerOptions{
-		Binary: bin, Kubeconfig: cp.Kubeconfig, Dir: filepath.Join(tmp, "errors"),
-		ExtraArgs: []string{"--configmap", ns + "/errors-config", "--default-backend-service", ns + "/fallback", "--election-id", "errors-test"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Stop()
-	d := &net.Dialer{Timeout: 3 * time.Second}
-	cl := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true,
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return d.DialContext(ctx, "tcp", c.HTTPAddr())
-		}}}
+	c := extraController(t, "errors", "--configmap", ns+"/errors-config", "--default-backend-service", ns+"/fallback")
+	cl := clientTo(c.HTTPAddr())
 	// ask sends GET host/p?x=1 whose backend answers status; it returns
 	// the status and what the answering echoserver saw.
 	ask := func(host string, status int) (int, *echo.Response, error) {

@@ -249,3 +249,31 @@ func (l *load) finish(t *testing.T) {
 		t.Errorf("%d requests failed: %v", l.failed.Load(), l.errs)
 	}
 }
+
+// extraController starts another controller (its own nginx and ports)
+// for a test that needs other flags; name is its directory and election
+// id. It stops when the test ends.
+func extraController(t *testing.T, name string, args ...string) *harness.Controller {
+	t.Helper()
+	c, err := harness.StartController(context.Background(), harness.ControllerOptions{
+		Binary: bin, Kubeconfig: cp.Kubeconfig, Dir: filepath.Join(tmp, name),
+		ExtraArgs: append([]string{"--election-id", name + "-test"}, args...),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Stop)
+	return c
+}
+
+// clientTo sends every request to addr (whatever the URL's host), on a
+// new connection each, without following redirects.
+func clientTo(addr string) *http.Client {
+	d := &net.Dialer{Timeout: 3 * time.Second}
+	return &http.Client{Timeout: 5 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Transport: &http.Transport{DisableKeepAlives: true,
+			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+				return d.DialContext(ctx, "tcp", addr)
+			}}}
+}
