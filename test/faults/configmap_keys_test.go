@@ -167,4 +167,112 @@ func TestConfigMapKeysThroughRequests(t *testing.T) {
 		}
 		return fmt.Errorf("no line for the probe in %s", b)
 	})
+
+	// A second set of values, applied live to the same ConfigMap.
+	cm.Data = map[string]string{
+		"use-forwarded-headers": "true", "compute-full-forwarded-for": "true",
+		"hsts-max-age": "60", "hsts-include-subdomains": "true", "hsts-preload": "true",
+		"ssl-protocols": "TLSv1.2", "ssl-ciphers": "ECDHE-ECDSA-AES256-GCM-SHA384",
+		"worker-processes": "1", "keep-alive": "1",
+	}
+	if _, err := cs.CoreV1().ConfigMaps("default").Update(context.Background(), cm, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	aes256 := client(c.HTTPSAddr(), &tls.Config{InsecureSkipVerify: true, ServerName: host, MaxVersion: tls.VersionTLS12,
+		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384}})
+	until(t, 30*time.Second, "second ConfigMap applied", func() error {
+		r, _, err := get(aes256, "https", nil)
+		if err != nil {
+			return err
+		}
+		if got := r.Header.Get("Strict-Transport-Security"); got != "max-age=60; includeSubDomains; preload" {
+			return fmt.Errorf("hsts: %q", got)
+		}
+		return nil
+	})
+	// ssl-ciphers: a TLS 1.2 client without the one allowed cipher is refused.
+	aes128 := client(c.HTTPSAddr(), &tls.Config{InsecureSkipVerify: true, ServerName: host, MaxVersion: tls.VersionTLS12,
+		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}})
+	if _, _, err := get(aes128, "https", nil); err == nil {
+		t.Errorf("ssl-ciphers: a client without ECDHE-ECDSA-AES256-GCM-SHA384 was served")
+	}
+	// compute-full-forwarded-for: the client's X-Forwarded-For is kept and
+	// the peer appended.
+	_, body, err = get(plain, "http", map[string]string{"X-Forwarded-For": "198.51.100.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := echo.Decode(strings.NewReader(string(body))); e == nil || e.Headers.Get("X-Forwarded-For") != "198.51.100.1, 127.0.0.1" {
+		t.Errorf("compute-full-forwarded-for: the endpoint saw %s", body)
+	}
+	// worker-processes 1: once the old workers are gone, the master has one.
+	until(t, 30*time.Second, "one nginx worker", func() error {
+		n, err := nginxWorkers(filepath.Join(dir, "nginx", "nginx.pid"))
+		if err != nil || n != 1 {
+			return fmt.Errorf("%d workers (%v)", n, err)
+		}
+		return nil
+	})
+	// keep-alive 1: an idle client connection is closed by nginx.
+	idle, err := net.DialTimeout("tcp", c.HTTPAddr(), 3*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	_ = idle.SetDeadline(time.Now().Add(15 * time.Second))
+	fmt.Fprintf(idle, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", host)
+	ibr := bufio.NewReader(idle)
+	resp, err := http.ReadResponse(ibr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if _, err := ibr.ReadByte(); err != io.EOF {
+		t.Errorf("keep-alive 1: the idle connection was not closed by nginx: %v", err)
+	}
+
+	// block-cidrs last: it shuts this client out.
+	cm.Data = map[string]string{"block-cidrs": "127.0.0.1/32"}
+	if _, err := cs.CoreV1().ConfigMaps("default").Update(context.Background(), cm, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	until(t, 30*time.Second, "block-cidrs", func() error {
+		r, _, err := get(plain, "http", nil)
+		if err != nil || r.StatusCode != 403 {
+			return fmt.Errorf("%v %v, want 403", err, r)
+		}
+		return nil
+	})
+}
+
+// nginxWorkers counts the worker processes of the master in pidFile.
+func nginxWorkers(pidFile string) (int, error) {
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		return 0, err
+	}
+	master := strings.TrimSpace(string(b))
+	procs, err := filepath.Glob("/proc/[0-9]*/stat")
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, p := range procs {
+		stat, err := os.ReadFile(p)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so split after ')'.
+		rest := string(stat[strings.LastIndexByte(string(stat), ')')+1:])
+		f := strings.Fields(rest)
+		if len(f) < 2 || f[1] != master {
+			continue
+		}
+		cmd, _ := os.ReadFile(filepath.Join(filepath.Dir(p), "cmdline"))
+		if strings.HasPrefix(string(cmd), "nginx: worker process") {
+			n++
+		}
+	}
+	return n, nil
 }
