@@ -48,6 +48,10 @@ type Set struct {
 	// applies that to every path of the Ingress's hosts.
 	UseRegex      *bool
 	RewriteTarget *string // validated: path characters and $1-$9
+
+	// ServiceUpstream is service-upstream: the Service's ClusterIP instead
+	// of its endpoints.
+	ServiceUpstream *bool
 }
 
 // finish applies the rules between annotations after all are parsed.

@@ -27,6 +27,8 @@ type ingressAnnotations struct {
 	useRegex      bool
 	rewriteTarget string
 	cors          *CORS
+	// serviceUpstream is service-upstream: the ClusterIP, not the endpoints.
+	serviceUpstream bool
 }
 
 // ingress-nginx's CORS defaults.
@@ -178,6 +180,7 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 	if s.RewriteTarget != nil {
 		a.rewriteTarget = *s.RewriteTarget
 	}
+	a.serviceUpstream = s.ServiceUpstream != nil && *s.ServiceUpstream
 	return a
 }
 

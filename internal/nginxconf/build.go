@@ -214,7 +214,7 @@ func (b *builder) ingress(in ingressInput) {
 
 	var defEntry *locationEntry
 	if db := ing.Spec.DefaultBackend; db != nil {
-		res := b.backend(ing.Namespace, db, ref, "spec.defaultBackend")
+		res := b.backend(ing.Namespace, db, ref, "spec.defaultBackend", ann)
 		defEntry = &locationEntry{loc: ann.apply(Location{Match: MatchPrefix, Path: "/", Upstream: res.upstream, Status: res.status, Source: source}), owner: ref, ann: ann}
 		// Only an Ingress without rules speaks for every host (as in
 		// Contour); with rules, its default backend serves its own hosts.
@@ -309,7 +309,7 @@ func (b *builder) path(sb *serverBuild, ing *networkingv1.Ingress, ref ObjectRef
 		b.ps.add(ref, field+".path", ReasonInvalidField, "%v", err)
 		return
 	}
-	res := b.backend(ing.Namespace, &p.Backend, ref, field+".backend")
+	res := b.backend(ing.Namespace, &p.Backend, ref, field+".backend", ann)
 	loc := Location{Upstream: res.upstream, Status: res.status, Source: source}
 	entry := func(m MatchKind, path string, weak bool) *locationEntry {
 		l := loc
@@ -364,13 +364,14 @@ func (b *builder) addLocation(sb *serverBuild, e *locationEntry, field string) {
 	}
 }
 
-// backend resolves an IngressBackend; Resource backends are not supported.
-func (b *builder) backend(ns string, be *networkingv1.IngressBackend, ref ObjectRef, field string) backendResult {
+// backend resolves an IngressBackend of an Ingress with the given
+// annotations; Resource backends are not supported.
+func (b *builder) backend(ns string, be *networkingv1.IngressBackend, ref ObjectRef, field string, ann ingressAnnotations) backendResult {
 	if be.Resource != nil || be.Service == nil {
 		b.ps.add(ref, field, ReasonInvalidField, "only Service backends are supported")
 		return backendResult{status: 503}
 	}
-	return b.be.resolve(ns, be.Service, ref, field+".service", &b.ps)
+	return b.be.resolve(ns, be.Service, ref, field+".service", &b.ps, ann.serviceUpstream)
 }
 
 // defaultCertificate picks the certificate served where no Ingress
@@ -417,7 +418,7 @@ func (b *builder) globalDefaultBackend() {
 			if ok && len(svc.Spec.Ports) > 0 {
 				port.Number = svc.Spec.Ports[0].Port
 			}
-			res := b.be.resolve(n.Namespace, &networkingv1.IngressServiceBackend{Name: n.Name, Port: port}, ref, "--default-backend-service", &b.ps)
+			res := b.be.resolve(n.Namespace, &networkingv1.IngressServiceBackend{Name: n.Name, Port: port}, ref, "--default-backend-service", &b.ps, false)
 			loc = Location{Match: MatchPrefix, Path: "/", Upstream: res.upstream, Status: res.status, Source: "--default-backend-service " + n.String()}
 		}
 	}

@@ -291,6 +291,16 @@ func TestCVE_2023_5044_PermanentRedirect(t *testing.T) {
 	})
 }
 
+// service-upstream is a boolean: anything else is refused and never reaches
+// the endpoint table.
+func TestServiceUpstreamInjection(t *testing.T) {
+	runAnnotationCases(t, []string{"service-upstream"}, []string{
+		"true;\nproxy_pass http://127.0.0.1:10246;",
+		"true 10.0.0.1:80",
+		"$http_host",
+	})
+}
+
 // CVE-2025-1097: auth-tls-match-cn was pasted into an if condition.
 func TestCVE_2025_1097_AuthTLSMatchCN(t *testing.T) {
 	runAnnotationCases(t, []string{"auth-tls-match-cn"}, []string{

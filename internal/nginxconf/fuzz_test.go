@@ -245,8 +245,9 @@ func backendObjects(ns, svc, portName string, port int32) (*corev1.Service, *dis
 	s := &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: svc},
 		Spec: corev1.ServiceSpec{
-			Type:  corev1.ServiceTypeClusterIP,
-			Ports: []corev1.ServicePort{{Name: portName, Port: port}},
+			Type:      corev1.ServiceTypeClusterIP,
+			ClusterIP: "10.96.0.10", // read only by service-upstream
+			Ports:     []corev1.ServicePort{{Name: portName, Port: port}},
 		},
 	}
 	es := &discoveryv1.EndpointSlice{
@@ -379,6 +380,7 @@ var annotationExamples = []map[string][]string{
 	},
 	{"enable-cors": {"true"}, "cors-allow-credentials": {"false"}, "cors-allow-origin": {"https://*.b.example.com", "http://c.example:80"}},
 	{"enable-cors": {"true"}, "backend-protocol": {"GRPC"}},
+	{"service-upstream": {"true"}},
 }
 
 // proxy_next_upstream (grpc_next_upstream for gRPC) takes one argument per
@@ -1116,7 +1118,8 @@ func (fz *fuzzEnv) check(t *testing.T, in fuzzInput, runNginx bool) {
 		vals["PATH"] = derivedPaths(p)
 	}
 	if _, ok := acc[fzFieldService]; ok {
-		vals["UPSTREAM"] = []string{in.Namespace + "_" + in.Service + "_80"}
+		// service-upstream makes the ClusterIP upstream of the same port.
+		vals["UPSTREAM"] = []string{in.Namespace + "_" + in.Service + "_80", in.Namespace + "_" + in.Service + "_80_clusterip"}
 	}
 	if _, ok := acc[fzFieldName]; ok {
 		vals["SOURCE"] = []string{in.Namespace + "/" + in.Ingress}
@@ -1441,6 +1444,7 @@ var fuzzSeeds = []fuzzSeed{
 	{"annotation-connection-proxy-header-variable", seedWith(func(in *fuzzInput) {
 		in.AnnKey, in.AnnValue = annotationPrefix+"connection-proxy-header", "$http_connection"
 	})},
+	{"annotation-service-upstream", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"service-upstream", "true" })},
 	{"annotation-enable-access-log", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"enable-access-log", "false" })},
 	{"annotation-enable-cors", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"enable-cors", "true" })},
 	{"annotation-cors-allow-origin", seedWith(func(in *fuzzInput) {

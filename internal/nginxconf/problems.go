@@ -16,6 +16,7 @@ const (
 	ReasonServicePortNotFound     Reason = "ServicePortNotFound"
 	ReasonServiceTypeRefused      Reason = "ServiceTypeRefused"
 	ReasonExternalNameUnresolved  Reason = "ExternalNameUnresolved"
+	ReasonNoClusterIP             Reason = "NoClusterIP"
 	ReasonSecretNotFound          Reason = "SecretNotFound"
 	ReasonInvalidCertificate      Reason = "InvalidCertificate"
 	ReasonCertificateHostMismatch Reason = "CertificateHostMismatch"
