@@ -175,6 +175,7 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 		p.Connection = *s.ConnectionProxyHeader
 	}
 	p.AccessLogOff = s.EnableAccessLog != nil && !*s.EnableAccessLog
+	b.backendTLS(ing, ref, prefix, s, &a)
 	a.cors = corsSettings(s)
 	a.useRegex = s.UseRegex != nil && *s.UseRegex
 	if s.RewriteTarget != nil {
@@ -184,8 +185,9 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 	return a
 }
 
-// apply decorates a location of this Ingress.
-func (a ingressAnnotations) apply(l Location) Location {
+// apply decorates a location of this Ingress whose backend resolved to
+// res.
+func (a ingressAnnotations) apply(l Location, res backendResult) Location {
 	if a.failClosed {
 		return Location{Match: l.Match, Path: l.Path, Status: 503, Source: l.Source}
 	}
@@ -194,6 +196,7 @@ func (a ingressAnnotations) apply(l Location) Location {
 		l.Redirect, l.Upstream, l.Status = &r, "", 0
 	}
 	l.Allow, l.Deny, l.Proxy = a.allow, a.deny, a.proxy
+	l = withTLSName(l, res.tlsName)
 	if a.cors != nil && l.Redirect == nil {
 		c := *a.cors
 		l.CORS = &c

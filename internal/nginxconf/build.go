@@ -215,7 +215,7 @@ func (b *builder) ingress(in ingressInput) {
 	var defEntry *locationEntry
 	if db := ing.Spec.DefaultBackend; db != nil {
 		res := b.backend(ing.Namespace, db, ref, "spec.defaultBackend", ann)
-		defEntry = &locationEntry{loc: ann.apply(Location{Match: MatchPrefix, Path: "/", Upstream: res.upstream, Status: res.status, Source: source}), owner: ref, ann: ann}
+		defEntry = &locationEntry{loc: ann.apply(Location{Match: MatchPrefix, Path: "/", Upstream: res.upstream, Status: res.status, Source: source}, res), owner: ref, ann: ann}
 		// Only an Ingress without rules speaks for every host (as in
 		// Contour); with rules, its default backend serves its own hosts.
 		switch {
@@ -314,7 +314,7 @@ func (b *builder) path(sb *serverBuild, ing *networkingv1.Ingress, ref ObjectRef
 	entry := func(m MatchKind, path string, weak bool) *locationEntry {
 		l := loc
 		l.Match, l.Path = m, path
-		l = ann.apply(l)
+		l = ann.apply(l, res)
 		if l.Upstream != "" && l.Redirect == nil {
 			l.Rewrite = rw
 		}

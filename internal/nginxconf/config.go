@@ -97,6 +97,7 @@ func (b *builder) config() *Config {
 		cfg.Servers = append(cfg.Servers, srv)
 	}
 	cfg.CORSMaps = corsMaps(cfg.Servers)
+	cfg.TLSPools = tlsPools(cfg.Servers)
 	cfg.Upstreams = b.be.list()
 	for p, d := range b.files {
 		cfg.Files = append(cfg.Files, File{Path: p, Data: d})

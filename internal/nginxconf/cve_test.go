@@ -301,6 +301,22 @@ func TestServiceUpstreamInjection(t *testing.T) {
 	})
 }
 
+// The proxy-ssl-* values go into proxy_ssl_* / grpc_ssl_* arguments and the
+// Secret name picks files: none may end an argument, name a variable or
+// reach a path (CVE-2025-24513's traversal).
+func TestProxySSLInjection(t *testing.T) {
+	runAnnotationCases(t, []string{"proxy-ssl-secret", "proxy-ssl-verify", "proxy-ssl-verify-depth", "proxy-ssl-name",
+		"proxy-ssl-server-name", "proxy-ssl-protocols", "proxy-ssl-ciphers"}, []string{
+		"x.example\";\nproxy_ssl_verify off;#",
+		"tenant/../../var/run/secrets/kubernetes.io/serviceaccount/token",
+		"/etc/passwd",
+		"HIGH;}\nlocation /pwn {return 200 pwned;}#",
+		"$http_host",
+		"TLSv1.2 $ssl_protocol",
+		payloadSSLEngine,
+	})
+}
+
 // CVE-2025-1097: auth-tls-match-cn was pasted into an if condition.
 func TestCVE_2025_1097_AuthTLSMatchCN(t *testing.T) {
 	runAnnotationCases(t, []string{"auth-tls-match-cn"}, []string{

@@ -381,6 +381,12 @@ var annotationExamples = []map[string][]string{
 	{"enable-cors": {"true"}, "cors-allow-credentials": {"false"}, "cors-allow-origin": {"https://*.b.example.com", "http://c.example:80"}},
 	{"enable-cors": {"true"}, "backend-protocol": {"GRPC"}},
 	{"service-upstream": {"true"}},
+	{
+		"backend-protocol": {"HTTPS"}, "proxy-ssl-secret": {baseNS + "/atrb-proxy-ssl", baseNS + "/atrb-proxy-ssl2"},
+		"proxy-ssl-verify": {"on", "off"}, "proxy-ssl-verify-depth": {"2", "3"}, "proxy-ssl-name": {"atrium-ssl-name.example", "other.example"},
+		"proxy-ssl-server-name": {"on", "off"}, "proxy-ssl-protocols": {"TLSv1.2 TLSv1.3", "TLSv1 TLSv1.1"}, "proxy-ssl-ciphers": {"HIGH:!aNULL", "DEFAULT"},
+	},
+	{"backend-protocol": {"GRPCS"}, "proxy-ssl-secret": {baseNS + "/atrb-proxy-ssl", baseNS + "/atrb-proxy-ssl2"}, "proxy-ssl-server-name": {"on", "off"}},
 }
 
 // proxy_next_upstream (grpc_next_upstream for gRPC) takes one argument per
@@ -488,8 +494,27 @@ func baselineSnapshot(t testing.TB) Snapshot {
 		Secrets: []*corev1.Secret{
 			tlsSecret(baseNS, "atrb-foo", loadTestCert(t, "foo")),
 			tlsSecret(baseNS, "atrb-wild", loadTestCert(t, "wild")),
+			// Named only by the proxy-ssl-secret examples; alike, so both
+			// values name the same files.
+			backendTLSSecret(t, baseNS, "atrb-proxy-ssl"),
+			backendTLSSecret(t, baseNS, "atrb-proxy-ssl2"),
 		},
 	}
+}
+
+// backendTLSSecret is an Opaque proxy-ssl-secret with a client certificate
+// and a CA (testdata/certs/backend-*).
+func backendTLSSecret(t testing.TB, ns, name string) *corev1.Secret {
+	t.Helper()
+	data := map[string][]byte{}
+	for key, file := range map[string]string{corev1.TLSCertKey: "backend-client.crt", corev1.TLSPrivateKeyKey: "backend-client.key", "ca.crt": "backend-ca.crt"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "certs", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data[key] = b
+	}
+	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Type: corev1.SecretTypeOpaque, Data: data}
 }
 
 // derivedPaths are the location paths Build may make of an Ingress path.
@@ -1443,6 +1468,13 @@ var fuzzSeeds = []fuzzSeed{
 	})},
 	{"annotation-connection-proxy-header-variable", seedWith(func(in *fuzzInput) {
 		in.AnnKey, in.AnnValue = annotationPrefix+"connection-proxy-header", "$http_connection"
+	})},
+	{"annotation-proxy-ssl-secret", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"proxy-ssl-secret", "ns/secret" })},
+	{"annotation-proxy-ssl-name-injection", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"proxy-ssl-name", "x.example\";\nproxy_ssl_verify off;#"
+	})},
+	{"annotation-proxy-ssl-ciphers-injection", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"proxy-ssl-ciphers", "HIGH; proxy_pass http://127.0.0.1:10246"
 	})},
 	{"annotation-service-upstream", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"service-upstream", "true" })},
 	{"annotation-enable-access-log", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"enable-access-log", "false" })},

@@ -24,6 +24,9 @@ const (
 	ReasonDefaultBackendConflict  Reason = "DefaultBackendConflict"
 	ReasonInvalidAnnotation       Reason = "InvalidAnnotation"
 	ReasonUnsupportedAnnotation   Reason = "UnsupportedAnnotations"
+	// ReasonIgnoredAnnotation: supported annotations that have no effect
+	// where they are (as in ingress-nginx); the Ingress keeps serving.
+	ReasonIgnoredAnnotation Reason = "IgnoredAnnotations"
 )
 
 // ObjectRef names the object a Problem belongs to.
