@@ -15,16 +15,18 @@ func TestProxySSL(t *testing.T) {
 		p + "proxy-ssl-protocols":    "TLSv1.3  TLSv1.2 TLSv1.3",
 		p + "proxy-ssl-ciphers":      "HIGH:!aNULL:!MD5",
 		p + "service-upstream":       "true",
+		p + "custom-headers":         "app/headers",
 	}, DefaultPrefix)
 	s := r.Set
 	if len(r.Invalid) != 0 || *s.ProxySSLSecret != (ObjectName{"app", "backend-ca"}) || !*s.ProxySSLVerify ||
 		*s.ProxySSLVerifyDepth != 1 || *s.ProxySSLName != "backend.app.svc" || *s.ProxySSLServerName ||
 		!reflect.DeepEqual(s.ProxySSLProtocols, []string{"TLSv1.2", "TLSv1.3"}) || *s.ProxySSLCiphers != "HIGH:!aNULL:!MD5" ||
-		!*s.ServiceUpstream {
+		!*s.ServiceUpstream || *s.CustomHeaders != (ObjectName{"app", "headers"}) {
 		t.Fatalf("%+v %+v", r.Invalid, s)
 	}
 	for k, vs := range map[string][]string{
 		"proxy-ssl-secret":       {"backend-ca", "/x", "app/", "App/x", "a/b/c", "app/x y", "app/x;"},
+		"custom-headers":         {"headers", "app/$x", "app/x\"", "../x"},
 		"proxy-ssl-verify":       {"yes", "optional", ""},
 		"proxy-ssl-verify-depth": {"-1", "101", "1;", "one"},
 		"proxy-ssl-name":         {"", "a b", "x.example:443", "$host", "10.0.0.1", "x\";", "*.example.com"},

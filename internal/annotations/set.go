@@ -62,6 +62,9 @@ type Set struct {
 	ProxySSLServerName  *bool
 	ProxySSLProtocols   []string // sorted, without duplicates
 	ProxySSLCiphers     *string
+
+	// CustomHeaders names the ConfigMap of custom-headers.
+	CustomHeaders *ObjectName
 }
 
 // finish applies the rules between annotations after all are parsed.

@@ -46,6 +46,10 @@ type Config struct {
 	ErrorLogLevel   string
 	BlockCIDRs      []string
 	BlockUserAgents []string
+
+	// AllowedResponseHeaders are the header names the custom-headers
+	// annotation may set (global-allowed-response-headers); exact names.
+	AllowedResponseHeaders []string
 }
 
 // Defaults are ingress-nginx's defaults for the supported keys.

@@ -29,6 +29,8 @@ type ingressAnnotations struct {
 	cors          *CORS
 	// serviceUpstream is service-upstream: the ClusterIP, not the endpoints.
 	serviceUpstream bool
+	// headers are custom-headers' response headers.
+	headers []Header
 }
 
 // ingress-nginx's CORS defaults.
@@ -176,6 +178,7 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 	}
 	p.AccessLogOff = s.EnableAccessLog != nil && !*s.EnableAccessLog
 	b.backendTLS(ing, ref, prefix, s, &a)
+	b.customHeaders(ing, ref, prefix, s, &a)
 	a.cors = corsSettings(s)
 	a.useRegex = s.UseRegex != nil && *s.UseRegex
 	if s.RewriteTarget != nil {
@@ -195,7 +198,7 @@ func (a ingressAnnotations) apply(l Location, res backendResult) Location {
 		r := *a.redirect
 		l.Redirect, l.Upstream, l.Status = &r, "", 0
 	}
-	l.Allow, l.Deny, l.Proxy = a.allow, a.deny, a.proxy
+	l.Allow, l.Deny, l.Proxy, l.Headers = a.allow, a.deny, a.proxy, a.headers
 	l = withTLSName(l, res.tlsName)
 	if a.cors != nil && l.Redirect == nil {
 		c := *a.cors

@@ -19,7 +19,8 @@ func Build(s Snapshot, o Options) (*Config, []Problem, error) {
 	if err := o.validate(); err != nil {
 		return nil, nil, err
 	}
-	b := &builder{opts: o, be: newBackends(s), secrets: map[string]*corev1.Secret{}, servers: map[string]*serverBuild{}, regexHosts: map[string]string{}, files: map[string][]byte{}}
+	b := &builder{opts: o, be: newBackends(s), secrets: map[string]*corev1.Secret{}, configMaps: configMapsByName(s.ConfigMaps),
+		servers: map[string]*serverBuild{}, regexHosts: map[string]string{}, files: map[string][]byte{}}
 	for _, sec := range s.Secrets {
 		b.secrets[sec.Namespace+"/"+sec.Name] = sec
 	}
@@ -100,7 +101,9 @@ type builder struct {
 	opts    Options
 	be      *backends
 	secrets map[string]*corev1.Secret
-	ps      problems
+	// configMaps are the snapshot's ConfigMaps by namespace/name.
+	configMaps map[string]*corev1.ConfigMap
+	ps         problems
 
 	servers map[string]*serverBuild // by host; "" is the catch-all
 	// regexHosts are the hosts whose paths are regexes (use-regex or

@@ -94,6 +94,13 @@ func (b *builder) config() *Config {
 		}
 		srv.Locations = append(srv.Locations, noAutoRedirect(srv.Locations)...)
 		sortLocations(srv.Locations)
+		for i := range srv.Locations {
+			l := &srv.Locations[i]
+			l.ReaddHSTS = readdHSTS(*l, cfg.G.HSTS)
+			for _, h := range l.Headers {
+				cfg.LiteralDollar = cfg.LiteralDollar || strings.Contains(h.Value, "$")
+			}
+		}
 		cfg.Servers = append(cfg.Servers, srv)
 	}
 	cfg.CORSMaps = corsMaps(cfg.Servers)

@@ -317,6 +317,17 @@ func TestProxySSLInjection(t *testing.T) {
 	})
 }
 
+// custom-headers names a ConfigMap: anything but namespace/name is refused
+// (the header values themselves: headers_test.go).
+func TestCustomHeadersAnnotationInjection(t *testing.T) {
+	runAnnotationCases(t, []string{"custom-headers"}, []string{
+		"tenant/h\";\nadd_header X-Evil 1;#",
+		"tenant/../../etc/passwd",
+		"tenant/$http_host",
+		"X-Evil: 1",
+	})
+}
+
 // CVE-2025-1097: auth-tls-match-cn was pasted into an if condition.
 func TestCVE_2025_1097_AuthTLSMatchCN(t *testing.T) {
 	runAnnotationCases(t, []string{"auth-tls-match-cn"}, []string{

@@ -21,6 +21,8 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/atrium-ingress/atrium/internal/configmap"
 )
 
 // FuzzRender feeds every user-controlled string of one Ingress (and the
@@ -387,7 +389,14 @@ var annotationExamples = []map[string][]string{
 		"proxy-ssl-server-name": {"on", "off"}, "proxy-ssl-protocols": {"TLSv1.2 TLSv1.3", "TLSv1 TLSv1.1"}, "proxy-ssl-ciphers": {"HIGH:!aNULL", "DEFAULT"},
 	},
 	{"backend-protocol": {"GRPCS"}, "proxy-ssl-secret": {baseNS + "/atrb-proxy-ssl", baseNS + "/atrb-proxy-ssl2"}, "proxy-ssl-server-name": {"on", "off"}},
+	{"custom-headers": {baseNS + "/atrb-headers", baseNS + "/atrb-headers2"}},
+	{"custom-headers": {baseNS + "/atrb-headers", baseNS + "/atrb-headers2"}, "backend-protocol": {"GRPC"}},
 }
+
+// fuzzAllowedHeaders are the custom-headers names the model's renders allow
+// (global-allowed-response-headers); the ConfigMaps of baselineSnapshot
+// set them.
+var fuzzAllowedHeaders = []string{"X-Atrium-A"}
 
 // proxy_next_upstream (grpc_next_upstream for gRPC) takes one argument per
 // condition, so the examples need every count the annotation allows.
@@ -499,6 +508,12 @@ func baselineSnapshot(t testing.TB) Snapshot {
 			backendTLSSecret(t, baseNS, "atrb-proxy-ssl"),
 			backendTLSSecret(t, baseNS, "atrb-proxy-ssl2"),
 		},
+		// Named only by the custom-headers examples: the same header with
+		// two values.
+		ConfigMaps: []*corev1.ConfigMap{
+			{ObjectMeta: metav1.ObjectMeta{Namespace: baseNS, Name: "atrb-headers"}, Data: map[string]string{"X-Atrium-A": "atrium-header-value"}},
+			{ObjectMeta: metav1.ObjectMeta{Namespace: baseNS, Name: "atrb-headers2"}, Data: map[string]string{"X-Atrium-A": "other-value"}},
+		},
 	}
 }
 
@@ -582,6 +597,9 @@ func renderModel(t testing.TB) *confModel {
 
 func buildModel(t testing.TB) (*confModel, string) {
 	o := testOptions(t, goldenDir)
+	g := configmap.Defaults()
+	g.AllowedResponseHeaders = fuzzAllowedHeaders
+	o.Global = &g
 	m := &confModel{
 		block: map[string]bool{}, argc: map[string]map[int]bool{}, args: map[string]map[string]bool{},
 		maxCount: map[string]int{}, unlimited: map[string]bool{}, comments: map[string]bool{}, constant: map[string]bool{},
@@ -1475,6 +1493,10 @@ var fuzzSeeds = []fuzzSeed{
 	})},
 	{"annotation-proxy-ssl-ciphers-injection", seedWith(func(in *fuzzInput) {
 		in.AnnKey, in.AnnValue = annotationPrefix+"proxy-ssl-ciphers", "HIGH; proxy_pass http://127.0.0.1:10246"
+	})},
+	{"annotation-custom-headers", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"custom-headers", "ns/headers" })},
+	{"annotation-custom-headers-injection", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"custom-headers", "ns/h\";\nadd_header X 1;#"
 	})},
 	{"annotation-service-upstream", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"service-upstream", "true" })},
 	{"annotation-enable-access-log", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"enable-access-log", "false" })},

@@ -32,6 +32,9 @@ type Config struct {
 	Upstreams []Upstream
 	// CORSMaps are the origin maps of the CORS locations, by Var.
 	CORSMaps []CORSMap
+	// LiteralDollar defines $atrium_dollar ("$"), which custom header
+	// values use for a literal '$'.
+	LiteralDollar bool
 	// TLSPools are the upstream blocks of the proxy-ssl-* locations (see
 	// BackendTLS.Pool), sorted.
 	TLSPools []string
@@ -109,6 +112,12 @@ type Location struct {
 	Rewrite *Rewrite
 	// CORS is enable-cors with its settings (nil: off).
 	CORS *CORS
+	// Headers are custom-headers: set on every response, replacing the
+	// endpoint's.
+	Headers []Header
+	// ReaddHSTS repeats the http-level HSTS header, which a location's own
+	// add_header directives hide (set by config()).
+	ReaddHSTS bool
 }
 
 // CORS are a location's CORS answers (enable-cors and cors-*), formatted.

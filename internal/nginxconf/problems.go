@@ -19,6 +19,8 @@ const (
 	ReasonNoClusterIP             Reason = "NoClusterIP"
 	ReasonSecretNotFound          Reason = "SecretNotFound"
 	ReasonInvalidCertificate      Reason = "InvalidCertificate"
+	ReasonConfigMapNotFound       Reason = "ConfigMapNotFound"
+	ReasonInvalidCustomHeaders    Reason = "InvalidCustomHeaders"
 	ReasonCertificateHostMismatch Reason = "CertificateHostMismatch"
 	ReasonPathConflict            Reason = "PathConflict"
 	ReasonDefaultBackendConflict  Reason = "DefaultBackendConflict"
