@@ -54,7 +54,11 @@ func createConfigMap(t *testing.T, ns, name string, data map[string]string) {
 // too; only names in global-allowed-response-headers pass; a missing
 // ConfigMap fails closed with an Event; an edit is picked up.
 func TestAnnotationsCustomHeaders(t *testing.T) {
-	ns := newNamespace(t) // not parallel: it sets a key of the controller's ConfigMap
+	// Parallel, so that its ConfigMap edits (and their reloads) never
+	// overlap the sequential tests that count reloads; no other test reads
+	// global-allowed-response-headers.
+	t.Parallel()
+	ns := newNamespace(t)
 	deploy(t, ns, "web", 1)
 	setGlobal(t, "global-allowed-response-headers", "X-Atrium-Frame,X-Atrium-Literal,X-Atrium-Policy")
 	literal := `a "b" \c $remote_addr ${host} {x}; d`
