@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/atrium-ingress/atrium/internal/annotations"
+	"github.com/atrium-ingress/atrium/internal/configmap"
 	"github.com/atrium-ingress/atrium/internal/nginxconf"
 	"github.com/atrium-ingress/atrium/internal/reconcile"
 )
@@ -48,6 +49,17 @@ func runRender(args []string, stdout, stderr io.Writer) error {
 	core, err := reconcile.CoreOptions(o, dir, time.Now())
 	if err != nil {
 		return err
+	}
+	// --configmap, when the files hold it: its settings, as the controller
+	// reads them (custom-headers needs its global-allowed-response-headers).
+	for _, cm := range snap.ConfigMaps {
+		if o.ConfigMap != "" && cm.Namespace+"/"+cm.Name == o.ConfigMap {
+			r := configmap.Parse(cm.Data, configmap.Defaults())
+			core.Global = &r.Config
+			for _, inv := range r.Invalid {
+				notes = append(notes, fmt.Sprintf("--configmap %s: %s: %s; the default stays", o.ConfigMap, inv.Key, inv.Problem))
+			}
+		}
 	}
 	cfg, probs, err := nginxconf.Build(snap, core)
 	if err != nil {

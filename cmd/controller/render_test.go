@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -37,5 +39,32 @@ func TestRenderCommand(t *testing.T) {
 	}
 	if err := runRender([]string{"-f", "../../internal/nginxconf/testdata/cases/basic/input.yaml", "--problems-only", "--fail-on-problems"}, &out, &errOut); err != nil {
 		t.Errorf("--fail-on-problems without problems: %v", err)
+	}
+}
+
+// TestRenderConfigMap: render reads --configmap from the files, so
+// custom-headers is checked against its global-allowed-response-headers.
+func TestRenderConfigMap(t *testing.T) {
+	dir := t.TempDir()
+	in, err := os.ReadFile("../../internal/nginxconf/testdata/cases/custom-headers/input.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: atrium-config, namespace: atrium-system}\ndata:\n  global-allowed-response-headers: X-Frame-Options,Content-Security-Policy,X-Dollar\n"
+	if err := os.WriteFile(filepath.Join(dir, "in.yaml"), append(in, cm...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want bool
+	}{{nil, false}, {[]string{"--configmap", "atrium-system/atrium-config"}, true}} {
+		var out, errOut bytes.Buffer
+		args := append([]string{"-f", dir, "--nginx-dir", "/tmp/atrium-render-test"}, c.args...)
+		if err := runRender(args, &out, &errOut); err != nil {
+			t.Fatalf("render %v: %v\n%s", args, err, errOut.String())
+		}
+		if got := strings.Contains(out.String(), `add_header "X-Frame-Options" "DENY" always;`); got != c.want {
+			t.Errorf("render %v: custom header rendered %v, want %v\n%s", c.args, got, c.want, errOut.String())
+		}
 	}
 }

@@ -10,7 +10,7 @@ func init() {
 		Key:   "backend-protocol",
 		Scope: ScopeLocation,
 		Risk:  RiskLow,
-		Doc: "Protocol to the endpoints: `HTTP` (default), `HTTPS` (TLS, certificate not verified, no SNI, as ingress-nginx), " +
+		Doc: "Protocol to the endpoints: `HTTP` (default), `HTTPS` (TLS; without `proxy-ssl-*` the certificate is not verified and no SNI is sent, as in ingress-nginx), " +
 			"`GRPC` (gRPC over cleartext HTTP/2) or `GRPCS` (gRPC over TLS); case-insensitive. gRPC clients must reach Atrium " +
 			"over HTTPS with HTTP/2 (nginx 1.22 offers no cleartext HTTP/2 on the HTTP port). `AJP`, `FCGI` and `AUTO_HTTP` are not supported.",
 		Parse: func(value string, s *Set) error {

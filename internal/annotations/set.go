@@ -56,6 +56,22 @@ type Set struct {
 	ServerAlias       []string
 	DefaultBackend    *string
 	CustomHTTPErrors  []int
+	// ServiceUpstream is service-upstream: the Service's ClusterIP instead
+	// of its endpoints.
+	ServiceUpstream *bool
+
+	// The proxy-ssl-* annotations, validated; the core applies
+	// ingress-nginx's defaults and its rule that they need ProxySSLSecret.
+	ProxySSLSecret      *ObjectName
+	ProxySSLVerify      *bool
+	ProxySSLVerifyDepth *int // 1-100
+	ProxySSLName        *string
+	ProxySSLServerName  *bool
+	ProxySSLProtocols   []string // sorted, without duplicates
+	ProxySSLCiphers     *string
+
+	// CustomHeaders names the ConfigMap of custom-headers.
+	CustomHeaders *ObjectName
 }
 
 // finish applies the rules between annotations after all are parsed.

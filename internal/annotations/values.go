@@ -204,3 +204,28 @@ func parseStatusCodes(v string) ([]int, error) {
 	sort.Ints(out)
 	return out, nil
 }
+
+// ObjectName is a validated "namespace/name" reference to a Secret or a
+// ConfigMap. The core checks that the namespace is the Ingress's own.
+type ObjectName struct {
+	Namespace, Name string
+}
+
+func (n ObjectName) String() string { return n.Namespace + "/" + n.Name }
+
+var (
+	dnsLabelRe     = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	dnsSubdomainRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$`)
+)
+
+// parseObjectName reads "namespace/name" as ingress-nginx's proxy-ssl-secret
+// and custom-headers take it: both parts required, a namespace (DNS label)
+// and an object name (DNS subdomain).
+func parseObjectName(v string) (ObjectName, error) {
+	v = strings.TrimSpace(v)
+	ns, name, ok := strings.Cut(v, "/")
+	if !ok || !dnsLabelRe.MatchString(ns) || len(name) > 253 || !dnsSubdomainRe.MatchString(name) {
+		return ObjectName{}, fmt.Errorf("%q is not namespace/name", v)
+	}
+	return ObjectName{Namespace: ns, Name: name}, nil
+}

@@ -56,6 +56,9 @@ type Config struct {
 	// the default backend answers instead, everywhere but on paths of
 	// Ingresses with their own custom-http-errors annotation.
 	CustomHTTPErrors []int
+	// AllowedResponseHeaders are the header names the custom-headers
+	// annotation may set (global-allowed-response-headers); exact names.
+	AllowedResponseHeaders []string
 }
 
 // Defaults are ingress-nginx's defaults for the supported keys.

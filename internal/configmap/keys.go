@@ -116,6 +116,20 @@ func init() {
 	intKey("client-header-timeout", "Seconds to read a request header; default 60.", 1, 3600, func(c *Config) *int { return &c.ClientHeaderTimeout })
 }
 
+// headerNameRe is ingress-nginx's rule for custom response header names.
+var headerNameRe = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// Response headers.
+func init() {
+	listKey("global-allowed-response-headers", "Comma-separated header names the `custom-headers` annotation may set (compared exactly, as in ingress-nginx); default none, so `custom-headers` needs it.", ",",
+		func(f string) (string, error) {
+			if !headerNameRe.MatchString(f) || len(f) > 128 {
+				return "", fmt.Errorf("%q is not a header name (letters, digits, - and _)", f)
+			}
+			return f, nil
+		}, func(c *Config) *[]string { return &c.AllowedResponseHeaders })
+}
+
 // Logging and blocking.
 func init() {
 	enumKey("error-log-level", "nginx error log level; default notice.", []string{"debug", "info", "notice", "warn", "error", "crit", "alert", "emerg"}, func(c *Config) *string { return &c.ErrorLogLevel })

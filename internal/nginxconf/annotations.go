@@ -34,6 +34,10 @@ type ingressAnnotations struct {
 	// is default-backend's upstream ("" when unset or unusable).
 	customErrors    []int
 	defaultUpstream string
+	// serviceUpstream is service-upstream: the ClusterIP, not the endpoints.
+	serviceUpstream bool
+	// headers are custom-headers' response headers.
+	headers []Header
 }
 
 // ingress-nginx's CORS defaults.
@@ -176,6 +180,8 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 		p.Connection = *s.ConnectionProxyHeader
 	}
 	p.AccessLogOff = s.EnableAccessLog != nil && !*s.EnableAccessLog
+	b.backendTLS(ing, ref, b.annPrefix(), s, &a)
+	b.customHeaders(ing, ref, b.annPrefix(), s, &a)
 	a.cors = corsSettings(s)
 	a.useRegex = s.UseRegex != nil && *s.UseRegex
 	if s.RewriteTarget != nil {
@@ -189,6 +195,7 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 		// default backends after it answer meanwhile.
 		a.defaultUpstream = b.firstPortBackend(ing.Namespace, *s.DefaultBackend, ref, b.annField("default-backend")).upstream
 	}
+	a.serviceUpstream = s.ServiceUpstream != nil && *s.ServiceUpstream
 	return a
 }
 
@@ -205,8 +212,9 @@ func (b *builder) annField(key string) string {
 	return "metadata.annotations[" + b.annPrefix() + "/" + key + "]"
 }
 
-// apply decorates a location of this Ingress.
-func (a ingressAnnotations) apply(l Location) Location {
+// apply decorates a location of this Ingress whose backend resolved to
+// res.
+func (a ingressAnnotations) apply(l Location, res backendResult) Location {
 	if a.failClosed {
 		return Location{Match: l.Match, Path: l.Path, Status: 503, Source: l.Source}
 	}
@@ -214,7 +222,8 @@ func (a ingressAnnotations) apply(l Location) Location {
 		r := *a.redirect
 		l.Redirect, l.Upstream, l.Status = &r, "", 0
 	}
-	l.Allow, l.Deny, l.Proxy = a.allow, a.deny, a.proxy
+	l.Allow, l.Deny, l.Proxy, l.Headers = a.allow, a.deny, a.proxy, a.headers
+	l = withTLSName(l, res.tlsName)
 	if a.cors != nil && l.Redirect == nil {
 		c := *a.cors
 		l.CORS = &c

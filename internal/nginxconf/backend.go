@@ -5,6 +5,7 @@ import (
 	"net"
 	"sort"
 	"strconv"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -16,6 +17,10 @@ import (
 type backendResult struct {
 	upstream string
 	status   int
+	// tlsName is the name of what the upstream stands for, the default
+	// proxy-ssl-name: "<service>.<namespace>.svc", or an ExternalName
+	// Service's external name.
+	tlsName string
 }
 
 // backends resolves Ingress backends to upstreams. It indexes Services and
@@ -51,9 +56,11 @@ func newBackends(s Snapshot) *backends {
 	return b
 }
 
-// resolve turns a Service backend into an upstream. Problems are recorded
-// against obj at field; the caller degrades only this path (503).
-func (b *backends) resolve(ns string, be *networkingv1.IngressServiceBackend, obj ObjectRef, field string, ps *problems) backendResult {
+// resolve turns a Service backend into an upstream; with serviceUpstream
+// (the service-upstream annotation) an upstream whose one peer is the
+// Service's ClusterIP and port. Problems are recorded against obj at field;
+// the caller degrades only this path (503).
+func (b *backends) resolve(ns string, be *networkingv1.IngressServiceBackend, obj ObjectRef, field string, ps *problems, serviceUpstream bool) backendResult {
 	fail := backendResult{status: 503}
 	if err := validateServiceName(be.Name); err != nil {
 		ps.add(obj, field+".name", ReasonInvalidField, "%v", err)
@@ -71,6 +78,9 @@ func (b *backends) resolve(ns string, be *networkingv1.IngressServiceBackend, ob
 		return fail
 	}
 	if svc.Spec.Type == corev1.ServiceTypeExternalName {
+		if serviceUpstream {
+			ps.add(obj, field+".name", ReasonNoClusterIP, "service-upstream: Service %s/%s is of type ExternalName and has no ClusterIP; proxying to its external name as without the annotation", ns, be.Name)
+		}
 		return b.externalName(ns, svc, be, obj, field, ps)
 	}
 	var sp *corev1.ServicePort
@@ -89,11 +99,24 @@ func (b *backends) resolve(ns string, be *networkingv1.IngressServiceBackend, ob
 		ps.add(obj, field+".port", ReasonServicePortNotFound, "Service %s/%s has no port %s", ns, be.Name, want)
 		return fail
 	}
+	tlsName := be.Name + "." + ns + ".svc"
+	if serviceUpstream {
+		if ip := net.ParseIP(svc.Spec.ClusterIP); ip != nil {
+			// Its own upstream, so Ingresses without the annotation keep
+			// the endpoints of the same Service port (ingress-nginx shares
+			// one upstream, and the first Ingress decides for all).
+			name := fmt.Sprintf("%s_%s_%d_clusterip", ns, be.Name, sp.Port)
+			b.upstreams[name] = &Upstream{Name: name, Servers: []string{net.JoinHostPort(ip.String(), strconv.Itoa(int(sp.Port)))}}
+			return backendResult{upstream: name, tlsName: tlsName}
+		}
+		// As ingress-nginx: a headless Service keeps its endpoints.
+		ps.add(obj, field+".name", ReasonNoClusterIP, "service-upstream: Service %s/%s has no ClusterIP (headless); proxying to its endpoints", ns, be.Name)
+	}
 	name := fmt.Sprintf("%s_%s_%d", ns, be.Name, sp.Port)
 	if _, ok := b.upstreams[name]; !ok {
 		b.upstreams[name] = &Upstream{Name: name, Servers: b.endpoints(ns, be.Name, sp)}
 	}
-	return backendResult{upstream: name}
+	return backendResult{upstream: name, tlsName: tlsName}
 }
 
 // endpoints lists the ready addresses of a Service port, as ip:port sorted.
@@ -187,5 +210,15 @@ func (b *backends) externalName(ns string, svc *corev1.Service, be *networkingv1
 		sort.Strings(servers)
 		b.upstreams[name] = &Upstream{Name: name, Servers: servers}
 	}
-	return backendResult{upstream: name}
+	return backendResult{upstream: name, tlsName: externalTLSName(svc.Spec.ExternalName)}
+}
+
+// externalTLSName is an ExternalName Service's external name as a
+// proxy-ssl-name, or "" when it is not a plain DNS name.
+func externalTLSName(n string) string {
+	n = strings.TrimSuffix(strings.ToLower(n), ".")
+	if validateHost(n) != nil || n == "" || strings.HasPrefix(n, "*.") {
+		return ""
+	}
+	return n
 }

@@ -19,8 +19,8 @@ func Build(s Snapshot, o Options) (*Config, []Problem, error) {
 	if err := o.validate(); err != nil {
 		return nil, nil, err
 	}
-	b := &builder{opts: o, be: newBackends(s), secrets: map[string]*corev1.Secret{}, servers: map[string]*serverBuild{}, regexHosts: map[string]string{},
-		files: map[string][]byte{}, errorLocs: map[string]ErrorLocation{}}
+	b := &builder{opts: o, be: newBackends(s), secrets: map[string]*corev1.Secret{}, configMaps: configMapsByName(s.ConfigMaps),
+		servers: map[string]*serverBuild{}, regexHosts: map[string]string{}, files: map[string][]byte{}, errorLocs: map[string]ErrorLocation{}}
 	for _, sec := range s.Secrets {
 		b.secrets[sec.Namespace+"/"+sec.Name] = sec
 	}
@@ -103,7 +103,9 @@ type builder struct {
 	opts    Options
 	be      *backends
 	secrets map[string]*corev1.Secret
-	ps      problems
+	// configMaps are the snapshot's ConfigMaps by namespace/name.
+	configMaps map[string]*corev1.ConfigMap
+	ps         problems
 
 	servers map[string]*serverBuild // by host; "" is the catch-all
 	// regexHosts are the hosts whose paths are regexes (use-regex or
@@ -241,9 +243,9 @@ func (b *builder) ingress(in ingressInput) {
 
 	var defEntry *locationEntry
 	if db := ing.Spec.DefaultBackend; db != nil {
-		res := b.backend(ing.Namespace, db, ref, "spec.defaultBackend")
+		res := b.backend(ing.Namespace, db, ref, "spec.defaultBackend", ann)
 		loc := ann.apply(Location{Match: MatchPrefix, Path: "/", Upstream: res.upstream, Status: res.status, Source: source,
-			Identity: identity(ing, db, "/")})
+			Identity: identity(ing, db, "/")}, res)
 		defEntry = &locationEntry{loc: b.withErrors(loc, ann, errorInfo(ing.Namespace, ing.Name, db)), owner: ref, ann: ann}
 		// Only an Ingress without rules speaks for every host (as in
 		// Contour); with rules, its default backend serves its own hosts.
@@ -341,13 +343,13 @@ func (b *builder) path(sb *serverBuild, ing *networkingv1.Ingress, ref ObjectRef
 		b.ps.add(ref, field+".path", ReasonInvalidField, "%v", err)
 		return
 	}
-	res := b.backend(ing.Namespace, &p.Backend, ref, field+".backend")
+	res := b.backend(ing.Namespace, &p.Backend, ref, field+".backend", ann)
 	loc := Location{Upstream: res.upstream, Status: res.status, Source: source, Identity: identity(ing, &p.Backend, userPath)}
 	info := errorInfo(ing.Namespace, ing.Name, &p.Backend)
 	entry := func(m MatchKind, path string, weak bool) *locationEntry {
 		l := loc
 		l.Match, l.Path = m, path
-		l = b.withErrors(ann.apply(l), ann, info)
+		l = b.withErrors(ann.apply(l, res), ann, info)
 		if (l.Upstream != "" || l.DefaultUpstream != "") && l.Redirect == nil {
 			l.Rewrite = rw
 		}
@@ -397,13 +399,14 @@ func (b *builder) addLocation(sb *serverBuild, e *locationEntry, field string) {
 	}
 }
 
-// backend resolves an IngressBackend; Resource backends are not supported.
-func (b *builder) backend(ns string, be *networkingv1.IngressBackend, ref ObjectRef, field string) backendResult {
+// backend resolves an IngressBackend of an Ingress with the given
+// annotations; Resource backends are not supported.
+func (b *builder) backend(ns string, be *networkingv1.IngressBackend, ref ObjectRef, field string, ann ingressAnnotations) backendResult {
 	if be.Resource != nil || be.Service == nil {
 		b.ps.add(ref, field, ReasonInvalidField, "only Service backends are supported")
 		return backendResult{status: 503}
 	}
-	return b.be.resolve(ns, be.Service, ref, field+".service", &b.ps)
+	return b.be.resolve(ns, be.Service, ref, field+".service", &b.ps, ann.serviceUpstream)
 }
 
 // defaultCertificate picks the certificate served where no Ingress

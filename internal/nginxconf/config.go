@@ -104,6 +104,13 @@ func (b *builder) config() *Config {
 		srv.Locations = append(srv.Locations, noAutoRedirect(srv.Locations)...)
 		sortLocations(srv.Locations)
 		srv.ErrorLocations = b.serverErrorLocations(srv.Locations)
+		for i := range srv.Locations {
+			l := &srv.Locations[i]
+			l.ReaddHSTS = readdHSTS(*l, cfg.G.HSTS)
+			for _, h := range l.Headers {
+				cfg.LiteralDollar = cfg.LiteralDollar || strings.Contains(h.Value, "$")
+			}
+		}
 		cfg.Servers = append(cfg.Servers, srv)
 	}
 	logIdentities(cfg)
@@ -113,6 +120,7 @@ func (b *builder) config() *Config {
 		cfg.RedirectPortHTTP = portSuffix(o.HTTPPort, 80)
 	}
 	cfg.CORSMaps = corsMaps(cfg.Servers)
+	cfg.TLSPools = tlsPools(cfg.Servers)
 	cfg.Upstreams = b.be.list()
 	for p, d := range b.files {
 		cfg.Files = append(cfg.Files, File{Path: p, Data: d})

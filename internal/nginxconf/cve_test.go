@@ -291,6 +291,43 @@ func TestCVE_2023_5044_PermanentRedirect(t *testing.T) {
 	})
 }
 
+// service-upstream is a boolean: anything else is refused and never reaches
+// the endpoint table.
+func TestServiceUpstreamInjection(t *testing.T) {
+	runAnnotationCases(t, []string{"service-upstream"}, []string{
+		"true;\nproxy_pass http://127.0.0.1:10246;",
+		"true 10.0.0.1:80",
+		"$http_host",
+	})
+}
+
+// The proxy-ssl-* values go into proxy_ssl_* / grpc_ssl_* arguments and the
+// Secret name picks files: none may end an argument, name a variable or
+// reach a path (CVE-2025-24513's traversal).
+func TestProxySSLInjection(t *testing.T) {
+	runAnnotationCases(t, []string{"proxy-ssl-secret", "proxy-ssl-verify", "proxy-ssl-verify-depth", "proxy-ssl-name",
+		"proxy-ssl-server-name", "proxy-ssl-protocols", "proxy-ssl-ciphers"}, []string{
+		"x.example\";\nproxy_ssl_verify off;#",
+		"tenant/../../var/run/secrets/kubernetes.io/serviceaccount/token",
+		"/etc/passwd",
+		"HIGH;}\nlocation /pwn {return 200 pwned;}#",
+		"$http_host",
+		"TLSv1.2 $ssl_protocol",
+		payloadSSLEngine,
+	})
+}
+
+// custom-headers names a ConfigMap: anything but namespace/name is refused
+// (the header values themselves: headers_test.go).
+func TestCustomHeadersAnnotationInjection(t *testing.T) {
+	runAnnotationCases(t, []string{"custom-headers"}, []string{
+		"tenant/h\";\nadd_header X-Evil 1;#",
+		"tenant/../../etc/passwd",
+		"tenant/$http_host",
+		"X-Evil: 1",
+	})
+}
+
 // CVE-2025-1097: auth-tls-match-cn was pasted into an if condition.
 func TestCVE_2025_1097_AuthTLSMatchCN(t *testing.T) {
 	runAnnotationCases(t, []string{"auth-tls-match-cn"}, []string{

@@ -143,5 +143,5 @@ func (b *builder) firstPortBackend(ns, name string, obj ObjectRef, field string)
 	if svc, ok := b.be.services[ns+"/"+name]; ok && len(svc.Spec.Ports) > 0 {
 		port.Number = svc.Spec.Ports[0].Port
 	}
-	return b.be.resolve(ns, &networkingv1.IngressServiceBackend{Name: name, Port: port}, obj, field, &b.ps)
+	return b.be.resolve(ns, &networkingv1.IngressServiceBackend{Name: name, Port: port}, obj, field, &b.ps, false)
 }

@@ -23,6 +23,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/atrium-ingress/atrium/internal/annotations"
+	"github.com/atrium-ingress/atrium/internal/configmap"
 )
 
 // FuzzRender feeds every user-controlled string of one Ingress (and the
@@ -247,8 +248,9 @@ func backendObjects(ns, svc, portName string, port int32) (*corev1.Service, *dis
 	s := &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: svc},
 		Spec: corev1.ServiceSpec{
-			Type:  corev1.ServiceTypeClusterIP,
-			Ports: []corev1.ServicePort{{Name: portName, Port: port}},
+			Type:      corev1.ServiceTypeClusterIP,
+			ClusterIP: "10.96.0.10", // read only by service-upstream
+			Ports:     []corev1.ServicePort{{Name: portName, Port: port}},
 		},
 	}
 	es := &discoveryv1.EndpointSlice{
@@ -386,7 +388,21 @@ var annotationExamples = []map[string][]string{
 	{"default-backend": {baseService}},
 	{"custom-http-errors": {"404,503", "500,502"}},
 	{"custom-http-errors": {"404,503", "500,502"}, "default-backend": {baseService}, "backend-protocol": {"GRPC"}},
+	{"service-upstream": {"true"}},
+	{
+		"backend-protocol": {"HTTPS"}, "proxy-ssl-secret": {baseNS + "/atrb-proxy-ssl", baseNS + "/atrb-proxy-ssl2"},
+		"proxy-ssl-verify": {"on", "off"}, "proxy-ssl-verify-depth": {"2", "3"}, "proxy-ssl-name": {"atrium-ssl-name.example", "other.example"},
+		"proxy-ssl-server-name": {"on", "off"}, "proxy-ssl-protocols": {"TLSv1.2 TLSv1.3", "TLSv1 TLSv1.1"}, "proxy-ssl-ciphers": {"HIGH:!aNULL", "DEFAULT"},
+	},
+	{"backend-protocol": {"GRPCS"}, "proxy-ssl-secret": {baseNS + "/atrb-proxy-ssl", baseNS + "/atrb-proxy-ssl2"}, "proxy-ssl-server-name": {"on", "off"}},
+	{"custom-headers": {baseNS + "/atrb-headers", baseNS + "/atrb-headers2"}},
+	{"custom-headers": {baseNS + "/atrb-headers", baseNS + "/atrb-headers2"}, "backend-protocol": {"GRPC"}},
 }
+
+// fuzzAllowedHeaders are the custom-headers names the model's renders allow
+// (global-allowed-response-headers); the ConfigMaps of baselineSnapshot
+// set them.
+var fuzzAllowedHeaders = []string{"X-Atrium-A"}
 
 // proxy_next_upstream (grpc_next_upstream for gRPC) takes one argument per
 // condition, so the examples need every count the annotation allows.
@@ -493,8 +509,33 @@ func baselineSnapshot(t testing.TB) Snapshot {
 		Secrets: []*corev1.Secret{
 			tlsSecret(baseNS, "atrb-foo", loadTestCert(t, "foo")),
 			tlsSecret(baseNS, "atrb-wild", loadTestCert(t, "wild")),
+			// Named only by the proxy-ssl-secret examples; alike, so both
+			// values name the same files.
+			backendTLSSecret(t, baseNS, "atrb-proxy-ssl"),
+			backendTLSSecret(t, baseNS, "atrb-proxy-ssl2"),
+		},
+		// Named only by the custom-headers examples: the same header with
+		// two values.
+		ConfigMaps: []*corev1.ConfigMap{
+			{ObjectMeta: metav1.ObjectMeta{Namespace: baseNS, Name: "atrb-headers"}, Data: map[string]string{"X-Atrium-A": "atrium-header-value"}},
+			{ObjectMeta: metav1.ObjectMeta{Namespace: baseNS, Name: "atrb-headers2"}, Data: map[string]string{"X-Atrium-A": "other-value"}},
 		},
 	}
+}
+
+// backendTLSSecret is an Opaque proxy-ssl-secret with a client certificate
+// and a CA (testdata/certs/backend-*).
+func backendTLSSecret(t testing.TB, ns, name string) *corev1.Secret {
+	t.Helper()
+	data := map[string][]byte{}
+	for key, file := range map[string]string{corev1.TLSCertKey: "backend-client.crt", corev1.TLSPrivateKeyKey: "backend-client.key", "ca.crt": "backend-ca.crt"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "certs", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data[key] = b
+	}
+	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Type: corev1.SecretTypeOpaque, Data: data}
 }
 
 // derivedPaths are the location paths Build may make of an Ingress path.
@@ -562,6 +603,9 @@ func renderModel(t testing.TB) *confModel {
 
 func buildModel(t testing.TB) (*confModel, string) {
 	o := testOptions(t, goldenDir)
+	g := configmap.Defaults()
+	g.AllowedResponseHeaders = fuzzAllowedHeaders
+	o.Global = &g
 	m := &confModel{
 		block: map[string]bool{}, argc: map[string]map[int]bool{}, args: map[string]map[string]bool{},
 		maxCount: map[string]int{}, unlimited: map[string]bool{}, comments: map[string]bool{}, constant: map[string]bool{},
@@ -1128,7 +1172,8 @@ func (fz *fuzzEnv) check(t *testing.T, in fuzzInput, runNginx bool) {
 		vals["PATH"] = derivedPaths(p)
 	}
 	if _, ok := acc[fzFieldService]; ok {
-		vals["UPSTREAM"] = []string{in.Namespace + "_" + in.Service + "_80"}
+		// service-upstream makes the ClusterIP upstream of the same port.
+		vals["UPSTREAM"] = []string{in.Namespace + "_" + in.Service + "_80", in.Namespace + "_" + in.Service + "_80_clusterip"}
 	}
 	if _, ok := acc[fzFieldName]; ok {
 		vals["SOURCE"] = []string{in.Namespace + "/" + in.Ingress}
@@ -1453,6 +1498,18 @@ var fuzzSeeds = []fuzzSeed{
 	{"annotation-connection-proxy-header-variable", seedWith(func(in *fuzzInput) {
 		in.AnnKey, in.AnnValue = annotationPrefix+"connection-proxy-header", "$http_connection"
 	})},
+	{"annotation-proxy-ssl-secret", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"proxy-ssl-secret", "ns/secret" })},
+	{"annotation-proxy-ssl-name-injection", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"proxy-ssl-name", "x.example\";\nproxy_ssl_verify off;#"
+	})},
+	{"annotation-proxy-ssl-ciphers-injection", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"proxy-ssl-ciphers", "HIGH; proxy_pass http://127.0.0.1:10246"
+	})},
+	{"annotation-custom-headers", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"custom-headers", "ns/headers" })},
+	{"annotation-custom-headers-injection", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"custom-headers", "ns/h\";\nadd_header X 1;#"
+	})},
+	{"annotation-service-upstream", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"service-upstream", "true" })},
 	{"annotation-enable-access-log", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"enable-access-log", "false" })},
 	{"annotation-enable-cors", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"enable-cors", "true" })},
 	{"annotation-cors-allow-origin", seedWith(func(in *fuzzInput) {

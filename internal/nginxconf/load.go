@@ -122,6 +122,8 @@ func (s *Snapshot) decode(doc []byte) ([]string, error) {
 			o.Data[k] = []byte(v)
 		}
 		s.Secrets = append(s.Secrets, o)
+	case *corev1.ConfigMap:
+		s.ConfigMaps = append(s.ConfigMaps, o)
 	case *corev1.List:
 		var skipped []string
 		for _, item := range o.Items {

@@ -41,6 +41,12 @@ type Config struct {
 	// RedirectPortHTTP and RedirectPortHTTPS are what a host redirect puts
 	// after the host for each scheme: "" for the default port, else ":port".
 	RedirectPortHTTP, RedirectPortHTTPS string
+	// LiteralDollar defines $atrium_dollar ("$"), which custom header
+	// values use for a literal '$'.
+	LiteralDollar bool
+	// TLSPools are the upstream blocks of the proxy-ssl-* locations (see
+	// BackendTLS.Pool), sorted.
+	TLSPools []string
 	// Files are the certificate files the config refers to, by path relative to Dir.
 	Files []File
 }
@@ -144,6 +150,12 @@ type Location struct {
 	// ErrorInfo is what the default backend is told about this location;
 	// set when it has ErrorPages or a DefaultUpstream.
 	ErrorInfo *ErrorInfo
+	// Headers are custom-headers: set on every response, replacing the
+	// endpoint's.
+	Headers []Header
+	// ReaddHSTS repeats the http-level HSTS header, which a location's own
+	// add_header directives hide (set by config()).
+	ReaddHSTS bool
 }
 
 // ErrorPage is nginx's `error_page <Code> = <Location>`.
@@ -241,6 +253,33 @@ type ProxySettings struct {
 	Connection string
 	// AccessLogOff is enable-access-log "false".
 	AccessLogOff bool
+	// TLS is proxy-ssl-* for HTTPS and GRPCS endpoints (nil: nginx's
+	// defaults, no verification and no SNI).
+	TLS *BackendTLS
+}
+
+// BackendTLS is how nginx speaks TLS to the endpoints (proxy-ssl-*), with
+// ingress-nginx's defaults already applied.
+type BackendTLS struct {
+	// CertFile is the absolute path of the client certificate and key
+	// (one PEM file) presented to the endpoints; "" for none.
+	CertFile string
+	// CAFile is the absolute path of the CAs Verify trusts; "" for none.
+	CAFile      string
+	Verify      bool
+	VerifyDepth string // "1"-"100"
+	// Name is the name verified and sent as SNI ("" leaves nginx's
+	// default, the upstream block's name).
+	Name       string
+	ServerName bool
+	Protocols  []string // "TLSv1.2"...
+	Ciphers    string
+	// Pool names the upstream block this location proxies through (set by
+	// config()): locations share one only when all the settings above and
+	// the protocol are the same, so a keepalive connection that was
+	// verified, or that carries a client certificate, for one never serves
+	// a location with other settings.
+	Pool string
 }
 
 // GRPC says the endpoints speak gRPC (grpc_pass and grpc_* directives).

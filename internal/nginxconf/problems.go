@@ -16,14 +16,20 @@ const (
 	ReasonServicePortNotFound     Reason = "ServicePortNotFound"
 	ReasonServiceTypeRefused      Reason = "ServiceTypeRefused"
 	ReasonExternalNameUnresolved  Reason = "ExternalNameUnresolved"
+	ReasonNoClusterIP             Reason = "NoClusterIP"
 	ReasonSecretNotFound          Reason = "SecretNotFound"
 	ReasonInvalidCertificate      Reason = "InvalidCertificate"
+	ReasonConfigMapNotFound       Reason = "ConfigMapNotFound"
+	ReasonInvalidCustomHeaders    Reason = "InvalidCustomHeaders"
 	ReasonCertificateHostMismatch Reason = "CertificateHostMismatch"
 	ReasonPathConflict            Reason = "PathConflict"
 	ReasonDefaultBackendConflict  Reason = "DefaultBackendConflict"
 	ReasonHostConflict            Reason = "HostConflict"
 	ReasonInvalidAnnotation       Reason = "InvalidAnnotation"
 	ReasonUnsupportedAnnotation   Reason = "UnsupportedAnnotations"
+	// ReasonIgnoredAnnotation: supported annotations that have no effect
+	// where they are (as in ingress-nginx); the Ingress keeps serving.
+	ReasonIgnoredAnnotation Reason = "IgnoredAnnotations"
 )
 
 // ObjectRef names the object a Problem belongs to.

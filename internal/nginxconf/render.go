@@ -20,7 +20,7 @@ const hashPlaceholder = "@@ATRIUM%CONFIG%HASH@@"
 
 var confTemplate = template.Must(template.New("nginx.conf").
 	Option("missingkey=error").
-	Funcs(template.FuncMap{"q": quote, "qre": quoteRegex, "qpath": quotePath, "qlog": quoteLogFormat}).
+	Funcs(template.FuncMap{"q": quote, "qre": quoteRegex, "qpath": quotePath, "qlog": quoteLogFormat, "qval": quoteValue}).
 	Parse(templates.NginxConf))
 
 // renderData is the template's input: the model plus its hash.
@@ -117,6 +117,30 @@ func quotePath(s string) (string, error) {
 		}
 	}
 	return `"` + strings.ReplaceAll(s, `\`, `\\`) + `"`, nil
+}
+
+// quoteValue renders a custom header value (printable ASCII, validated by
+// Build) as one double-quoted argument in which every character is
+// literal: '"' and the backslash are escaped, and '$', which nginx has no escape
+// for, becomes ${atrium_dollar}, a variable holding "$" (Config.LiteralDollar).
+func quoteValue(s string) (string, error) {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e:
+			return "", fmt.Errorf("refusing to render header value %q: byte %q is not printable ASCII", s, c)
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c == '$':
+			b.WriteString("${atrium_dollar}")
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String(), nil
 }
 
 var logVarRe = regexp.MustCompile(`^[a-z_][a-z0-9_]*`)

@@ -22,6 +22,9 @@ type Snapshot struct {
 	Services       []*corev1.Service
 	EndpointSlices []*discoveryv1.EndpointSlice
 	Secrets        []*corev1.Secret
+	// ConfigMaps are those custom-headers may name (the controller's own
+	// --configmap comes as Options.Global instead).
+	ConfigMaps []*corev1.ConfigMap
 	// ExternalNames holds the resolved IP addresses of ExternalName
 	// Services by "namespace/name". Nil refuses ExternalName Services (the
 	// default); the controller fills it with --allow-external-name-services.

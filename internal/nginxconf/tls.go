@@ -1,10 +1,12 @@
 package nginxconf
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/pem"
 	"fmt"
 	"path"
 	"strings"
@@ -65,4 +67,65 @@ func (c *certificate) covers(host string) bool {
 		return false
 	}
 	return c.leaf.VerifyHostname(host) == nil
+}
+
+// caBundle is a validated ca.crt, re-encoded as plain PEM certificates.
+type caBundle struct {
+	pem  []byte
+	file string // path relative to Options.Dir, named by content
+}
+
+// parseCABundle checks that data holds one or more PEM certificates and
+// nothing else, as nginx's proxy_ssl_trusted_certificate needs.
+func parseCABundle(data []byte) (*caBundle, error) {
+	var out []byte
+	rest := data
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			return nil, fmt.Errorf("holds a %q PEM block, not only certificates", block.Type)
+		}
+		if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+			return nil, err
+		}
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: block.Bytes})...)
+	}
+	if len(bytes.TrimSpace(rest)) > 0 {
+		return nil, fmt.Errorf("holds data that is not PEM")
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("holds no PEM certificate")
+	}
+	sum := sha256.Sum256(out)
+	return &caBundle{pem: out, file: path.Join("certs", hex.EncodeToString(sum[:12])+".pem")}, nil
+}
+
+// backendSecret reads a proxy-ssl-secret as ingress-nginx does, whatever
+// the Secret's type: a client certificate when it has both tls.crt and
+// tls.key, trusted CAs when it has ca.crt; at least one of the two.
+func backendSecret(s *corev1.Secret) (*certificate, *caBundle, error) {
+	crt, okCrt := s.Data[corev1.TLSCertKey]
+	key, okKey := s.Data[corev1.TLSPrivateKeyKey]
+	caData, okCA := s.Data["ca.crt"]
+	var client *certificate
+	var ca *caBundle
+	var err error
+	if okCrt && okKey {
+		if client, err = parseCertificate(crt, key); err != nil {
+			return nil, nil, fmt.Errorf("Secret %s/%s: tls.crt and tls.key are not a usable certificate and key: %v", s.Namespace, s.Name, err)
+		}
+	}
+	if okCA {
+		if ca, err = parseCABundle(caData); err != nil {
+			return nil, nil, fmt.Errorf("Secret %s/%s: ca.crt %v", s.Namespace, s.Name, err)
+		}
+	}
+	if client == nil && ca == nil {
+		return nil, nil, fmt.Errorf("Secret %s/%s holds neither tls.crt and tls.key nor ca.crt", s.Namespace, s.Name)
+	}
+	return client, ca, nil
 }

@@ -17,7 +17,6 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -103,7 +102,7 @@ func Run(ctx context.Context, o Options, log *slog.Logger) error {
 	if o.ConfigMap != "" {
 		s.configMap, _ = parseNamespacedName(o.ConfigMap)
 	}
-	if err := watch(ctx, mgr.GetCache(), s.rel, s.trigger, s.configMap.Name != ""); err != nil {
+	if err := watch(ctx, mgr.GetCache(), s.rel, s.trigger, s.configMap); err != nil {
 		return err
 	}
 	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
@@ -206,24 +205,20 @@ func scheme() *runtime.Scheme {
 	return s
 }
 
-// cacheOptions keeps the informers to what the core reads. Secrets are
-// limited to kubernetes.io/tls by a field selector, so the cache never holds
-// the cluster's other Secrets.
+// cacheOptions keeps the informers to what the core reads; see
+// cachefilter.go for what is kept of Secrets and ConfigMaps, and why.
 func cacheOptions(o Options, core nginxconf.Options) cache.Options {
+	own, _ := parseNamespacedName(o.ConfigMap)
+	// Secrets and ConfigMaps have their own transforms (trimSecret,
+	// trimConfigMap), which also drop what slim drops.
 	opts := cache.Options{DefaultTransform: slim, ByObject: map[client.Object]cache.ByObject{
-		&corev1.Secret{}: {Field: fields.OneTermEqualSelector("type", string(corev1.SecretTypeTLS))},
+		&corev1.Secret{}:    {Field: secretFieldSelector(), Transform: trimSecret},
+		&corev1.ConfigMap{}: {Transform: trimConfigMap(own)},
 	}}
-	if cm, err := parseNamespacedName(o.ConfigMap); err == nil {
-		// Only the one ConfigMap, not every ConfigMap of the cluster.
-		opts.ByObject[&corev1.ConfigMap{}] = cache.ByObject{
-			Namespaces: map[string]cache.Config{cm.Namespace: {}},
-			Field:      fields.OneTermEqualSelector("metadata.name", cm.Name),
-		}
-	}
 	if o.WatchNamespace != "" {
 		nss := map[string]cache.Config{o.WatchNamespace: {}}
 		// The flags may name objects outside the watched namespace.
-		for _, ns := range []string{core.DefaultBackend.Namespace, core.DefaultCertificate.Namespace} {
+		for _, ns := range []string{core.DefaultBackend.Namespace, core.DefaultCertificate.Namespace, own.Namespace} {
 			if ns != "" {
 				nss[ns] = cache.Config{}
 			}

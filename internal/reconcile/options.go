@@ -70,7 +70,7 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.IngressClass, "ingress-class", "atrium", "Name of the IngressClass (and value of the legacy kubernetes.io/ingress.class annotation) served.")
 	fs.StringVar(&o.ControllerClass, "controller-class", "atrium-ingress.io/controller", "spec.controller value of the IngressClasses this controller serves.")
 	fs.BoolVar(&o.WatchWithoutClass, "watch-ingress-without-class", false, "Also serve Ingresses that name no class (no ingressClassName and no annotation).")
-	fs.StringVar(&o.WatchNamespace, "watch-namespace", "", "Namespace to watch for Ingresses, Services, EndpointSlices and Secrets. Empty: all namespaces.")
+	fs.StringVar(&o.WatchNamespace, "watch-namespace", "", "Namespace to watch for Ingresses, Services, EndpointSlices, Secrets and ConfigMaps. Empty: all namespaces.")
 	fs.StringVar(&o.AnnotationsPrefix, "annotations-prefix", "nginx.ingress.kubernetes.io", "Prefix of the ingress-nginx annotations read (see docs/annotations.md).")
 	fs.StringVar(&o.ConfigMap, "configmap", "", "ConfigMap (namespace/name) with ingress-nginx style global settings (see docs/configmap.md), applied live.")
 	fs.BoolVar(&o.AllowExternalName, "allow-external-name-services", false, "Proxy to ExternalName Services (their names are resolved by the controller at every rebuild and every minute). Off: refused with an Event.")

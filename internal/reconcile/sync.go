@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/atrium-ingress/atrium/internal/annotations"
 	"github.com/atrium-ingress/atrium/internal/configmap"
 	"github.com/atrium-ingress/atrium/internal/nginx"
 	"github.com/atrium-ingress/atrium/internal/nginxconf"
@@ -141,11 +142,11 @@ func (s *syncer) syncOnce(ctx context.Context) error {
 		s.metrics.syncs.WithLabelValues("error").Inc()
 		return err
 	}
-	svcRefs, secretRefs := references(served, s.core)
+	deps := references(served, s.core)
 	if s.extraServices.Name != "" {
-		svcRefs[s.extraServices] = true
+		deps.add("Service", s.extraServices)
 	}
-	if s.rel.set(svcRefs, secretRefs) {
+	if s.rel.set(deps) {
 		s.trigger("missed")
 	}
 	conf, hash, err := nginxconf.Render(cfg)
@@ -317,7 +318,8 @@ func (s *syncer) snapshot(ctx context.Context) (nginxconf.Snapshot, error) {
 	var svcs corev1.ServiceList
 	var slices discoveryv1.EndpointSliceList
 	var secrets corev1.SecretList
-	for _, l := range []client.ObjectList{&ings, &classes, &svcs, &slices, &secrets} {
+	var cms corev1.ConfigMapList
+	for _, l := range []client.ObjectList{&ings, &classes, &svcs, &slices, &secrets, &cms} {
 		// No deep copies: the core only reads, and a rebuild at 1,000
 		// Ingresses would otherwise copy every cached object each time.
 		if err := s.reader.List(ctx, l, client.UnsafeDisableDeepCopy); err != nil {
@@ -339,43 +341,57 @@ func (s *syncer) snapshot(ctx context.Context) (nginxconf.Snapshot, error) {
 	for i := range secrets.Items {
 		snap.Secrets = append(snap.Secrets, &secrets.Items[i])
 	}
+	for i := range cms.Items {
+		snap.ConfigMaps = append(snap.ConfigMaps, &cms.Items[i])
+	}
 	if s.allowExternalName {
 		snap.ExternalNames = resolveExternalNames(ctx, snap.Services)
 	}
 	return snap, nil
 }
 
-// references lists the Services and Secrets the served Ingresses (and the
-// flags) name: only their events can change the configuration.
-func references(ings []*networkingv1.Ingress, o nginxconf.Options) (map[types.NamespacedName]bool, map[types.NamespacedName]bool) {
-	svcs := map[types.NamespacedName]bool{}
-	secrets := map[types.NamespacedName]bool{}
+// references lists the Services, Secrets and ConfigMaps the served
+// Ingresses (and the flags) name: only their events can change the
+// configuration.
+func references(ings []*networkingv1.Ingress, o nginxconf.Options) refs {
+	r := refs{"Service": {}, "Secret": {}, "ConfigMap": {}}
 	if o.DefaultBackend.Name != "" {
-		svcs[o.DefaultBackend] = true
+		r.add("Service", o.DefaultBackend)
 	}
 	if o.DefaultCertificate.Name != "" {
-		secrets[o.DefaultCertificate] = true
+		r.add("Secret", o.DefaultCertificate)
 	}
 	addBackend := func(ns string, b *networkingv1.IngressBackend) {
 		if b != nil && b.Service != nil {
-			svcs[types.NamespacedName{Namespace: ns, Name: b.Service.Name}] = true
+			r.add("Service", types.NamespacedName{Namespace: ns, Name: b.Service.Name})
 		}
+	}
+	prefix := o.AnnotationsPrefix
+	if prefix == "" {
+		prefix = annotations.DefaultPrefix
 	}
 	for _, ing := range ings {
 		addBackend(ing.Namespace, ing.Spec.DefaultBackend)
-		for _, r := range ing.Spec.Rules {
-			if r.HTTP == nil {
+		for _, rule := range ing.Spec.Rules {
+			if rule.HTTP == nil {
 				continue
 			}
-			for i := range r.HTTP.Paths {
-				addBackend(ing.Namespace, &r.HTTP.Paths[i].Backend)
+			for i := range rule.HTTP.Paths {
+				addBackend(ing.Namespace, &rule.HTTP.Paths[i].Backend)
 			}
 		}
 		for _, t := range ing.Spec.TLS {
 			if t.SecretName != "" {
-				secrets[types.NamespacedName{Namespace: ing.Namespace, Name: t.SecretName}] = true
+				r.add("Secret", types.NamespacedName{Namespace: ing.Namespace, Name: t.SecretName})
 			}
 		}
+		set := annotations.Parse(ing.Annotations, prefix).Set
+		if n := set.ProxySSLSecret; n != nil {
+			r.add("Secret", types.NamespacedName{Namespace: n.Namespace, Name: n.Name})
+		}
+		if n := set.CustomHeaders; n != nil {
+			r.add("ConfigMap", types.NamespacedName{Namespace: n.Namespace, Name: n.Name})
+		}
 	}
-	return svcs, secrets
+	return r
 }

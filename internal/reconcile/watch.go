@@ -12,34 +12,41 @@ import (
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/atrium-ingress/atrium/internal/nginxconf"
 )
 
-// relevance decides which events are worth a rebuild. Services, Secrets and
-// EndpointSlices matter only when an Ingress we serve refers to them, so a
-// busy cluster's unrelated churn triggers nothing.
+// relevance decides which events are worth a rebuild. Services, Secrets,
+// ConfigMaps and EndpointSlices matter only when an Ingress we serve (or a
+// flag) refers to them, so a busy cluster's unrelated churn triggers
+// nothing.
 type relevance struct {
-	mu       sync.Mutex
-	services map[types.NamespacedName]bool
-	secrets  map[types.NamespacedName]bool
+	mu   sync.Mutex
+	refs refs
 	// skipped are objects whose events were ignored since the last sync
 	// began; if the sync makes them relevant, another sync follows.
 	skipped map[string]bool
 }
 
+// refs are the objects the configuration depends on, by kind ("Service",
+// "Secret", "ConfigMap").
+type refs map[string]map[types.NamespacedName]bool
+
+func (r refs) add(kind string, n types.NamespacedName) {
+	if r[kind] == nil {
+		r[kind] = map[types.NamespacedName]bool{}
+	}
+	r[kind][n] = true
+}
+
 func newRelevance() *relevance {
-	return &relevance{services: map[types.NamespacedName]bool{}, secrets: map[types.NamespacedName]bool{}, skipped: map[string]bool{}}
+	return &relevance{refs: refs{}, skipped: map[string]bool{}}
 }
 
 func (r *relevance) check(kind string, key types.NamespacedName) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var ok bool
-	switch kind {
-	case "Service":
-		ok = r.services[key]
-	case "Secret":
-		ok = r.secrets[key]
-	}
+	ok := r.refs[kind][key]
 	if !ok {
 		r.skipped[kind+"/"+key.String()] = true
 	}
@@ -48,15 +55,14 @@ func (r *relevance) check(kind string, key types.NamespacedName) bool {
 
 // set replaces the referenced objects after a sync and reports whether an
 // event skipped meanwhile concerns one of them.
-func (r *relevance) set(services, secrets map[types.NamespacedName]bool) (missed bool) {
+func (r *relevance) set(now refs) (missed bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.services, r.secrets = services, secrets
-	for n := range services {
-		missed = missed || r.skipped["Service/"+n.String()]
-	}
-	for n := range secrets {
-		missed = missed || r.skipped["Secret/"+n.String()]
+	r.refs = now
+	for kind, names := range now {
+		for n := range names {
+			missed = missed || r.skipped[kind+"/"+n.String()]
+		}
 	}
 	r.skipped = map[string]bool{}
 	return missed
@@ -64,8 +70,9 @@ func (r *relevance) set(services, secrets map[types.NamespacedName]bool) (missed
 
 // watch registers event handlers on the cache's informers; each relevant
 // event calls trigger, which only marks the state dirty (coalescing is the
-// sync loop's job).
-func watch(ctx context.Context, c cache.Cache, rel *relevance, trigger func(reason string), configMap bool) error {
+// sync loop's job). ownConfigMap is --configmap (zero when unset), whose
+// every change matters.
+func watch(ctx context.Context, c cache.Cache, rel *relevance, trigger func(reason string), ownConfigMap types.NamespacedName) error {
 	add := func(obj client.Object, h toolscache.ResourceEventHandler) error {
 		inf, err := c.GetInformer(ctx, obj)
 		if err != nil {
@@ -83,11 +90,6 @@ func watch(ctx context.Context, c cache.Cache, rel *relevance, trigger func(reas
 	}
 	if err := add(&networkingv1.IngressClass{}, always("ingressclass")); err != nil {
 		return err
-	}
-	if configMap { // the cache holds only the --configmap one
-		if err := add(&corev1.ConfigMap{}, always("configmap")); err != nil {
-			return err
-		}
 	}
 	if err := add(&networkingv1.Ingress{}, toolscache.ResourceEventHandlerFuncs{
 		AddFunc: func(any) { trigger("ingress") },
@@ -139,6 +141,22 @@ func watch(ctx context.Context, c cache.Cache, rel *relevance, trigger func(reas
 	if err := add(&corev1.Secret{}, byKey("Secret", objKey, func(o, n any) bool {
 		a, b := o.(*corev1.Secret), n.(*corev1.Secret)
 		return a.Type != b.Type || !reflect.DeepEqual(a.Data, b.Data)
+	})); err != nil {
+		return err
+	}
+	// ConfigMaps: --configmap always, the others when custom-headers
+	// names them.
+	cmKey := func(o any) (types.NamespacedName, bool) {
+		k, ok := objKey(o)
+		if ok && ownConfigMap.Name != "" && k == ownConfigMap {
+			trigger("configmap")
+			return k, false
+		}
+		return k, ok
+	}
+	if err := add(&corev1.ConfigMap{}, byKey("ConfigMap", cmKey, func(o, n any) bool {
+		a, b := o.(*corev1.ConfigMap), n.(*corev1.ConfigMap)
+		return !reflect.DeepEqual(a.Data, b.Data) || a.Annotations[nginxconf.DroppedDataAnnotation] != b.Annotations[nginxconf.DroppedDataAnnotation]
 	})); err != nil {
 		return err
 	}

@@ -47,9 +47,11 @@ type Pod struct {
 
 	octet int
 	net   *Network
-	mu    sync.Mutex // guards pid, proc
+	mu    sync.Mutex // guards pid, proc, serviceIPs
 	pid   int        // of the echoserver; 0 while stopped
 	proc  *process   // set when this process started the echoserver
+	// serviceIPs are the ClusterIPs routed to this pod (AddServiceIP).
+	serviceIPs []string
 }
 
 // podRecord is a Pod as saved in the network's Dir, so that other
@@ -228,6 +230,7 @@ func (p *Pod) Stop() {
 // its address for the next AddPod.
 func (p *Pod) Delete() error {
 	p.Stop()
+	p.removeServiceIPs()
 	err := destroyNetns(p.Netns, vethName(p.net.owner, p.net.k, p.octet))
 	_ = os.Remove(p.net.recordPath(p.Name))
 	p.net.mu.Lock()

@@ -64,14 +64,17 @@ func TestRBAC(t *testing.T) {
 		allowed("list Services in all namespaces", err)
 		_, err = sa.DiscoveryV1().EndpointSlices("").List(ctx, list)
 		allowed("list EndpointSlices in all namespaces", err)
-		_, err = sa.CoreV1().Secrets("").List(ctx, metav1.ListOptions{FieldSelector: "type=kubernetes.io/tls"})
-		allowed("list TLS Secrets in all namespaces", err)
+		_, err = sa.CoreV1().Secrets("").List(ctx, metav1.ListOptions{FieldSelector: "type!=helm.sh/release.v1,type!=kubernetes.io/service-account-token"})
+		allowed("list Secrets but Helm releases and tokens in all namespaces", err)
+		_, err = sa.CoreV1().ConfigMaps("").List(ctx, list)
+		allowed("list ConfigMaps in all namespaces (custom-headers, --configmap)", err)
 		for what, w := range map[string]func() error{
 			"Ingresses":      watchOnce(ctx, sa.NetworkingV1().Ingresses("").Watch),
 			"IngressClasses": watchOnce(ctx, sa.NetworkingV1().IngressClasses().Watch),
 			"Services":       watchOnce(ctx, sa.CoreV1().Services("").Watch),
 			"EndpointSlices": watchOnce(ctx, sa.DiscoveryV1().EndpointSlices("").Watch),
 			"Secrets":        watchOnce(ctx, sa.CoreV1().Secrets("").Watch),
+			"ConfigMaps":     watchOnce(ctx, sa.CoreV1().ConfigMaps("").Watch),
 		} {
 			allowed("watch "+what+" in all namespaces", w())
 		}
@@ -108,17 +111,6 @@ func TestRBAC(t *testing.T) {
 			allowed("patch a core Event", err)
 		}
 
-		// --configmap: its own ConfigMap only, listed and watched by name
-		// as the controller's cache does.
-		_, err = admin.CoreV1().ConfigMaps(self).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "atrium-config", Namespace: self}}, metav1.CreateOptions{})
-		if err != nil && !apierrors.IsAlreadyExists(err) {
-			t.Fatal(err)
-		}
-		_, err = sa.CoreV1().ConfigMaps(self).Get(ctx, "atrium-config", metav1.GetOptions{})
-		allowed("get the atrium-config ConfigMap", err)
-		_, err = sa.CoreV1().ConfigMaps(self).List(ctx, metav1.ListOptions{FieldSelector: "metadata.name=atrium-config"})
-		allowed("list the atrium-config ConfigMap by name", err)
-
 		// Leader election: create the Lease, then read and renew it.
 		lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: "atrium-leader", Namespace: self},
 			Spec: coordinationv1.LeaseSpec{HolderIdentity: new("atrium-controller-0")}}
@@ -145,12 +137,16 @@ func TestRBAC(t *testing.T) {
 		forbidden("update a Service", err)
 		forbidden("delete a Service", sa.CoreV1().Services(app).Delete(ctx, f.service.Name, metav1.DeleteOptions{}))
 
+		// ConfigMaps: list and watch only, never a single read or any write.
 		_, err = sa.CoreV1().ConfigMaps(app).Get(ctx, f.configMap.Name, metav1.GetOptions{})
-		forbidden("get a ConfigMap in another namespace", err)
-		_, err = sa.CoreV1().ConfigMaps(self).List(ctx, list)
-		forbidden("list all ConfigMaps even in its own namespace", err)
-		_, err = sa.CoreV1().ConfigMaps(self).Get(ctx, "someone-elses", metav1.GetOptions{})
-		forbidden("get another ConfigMap in its own namespace", err)
+		forbidden("get a ConfigMap", err)
+		cm := f.configMap.DeepCopy()
+		cm.ResourceVersion, cm.Name = "", "planted"
+		_, err = sa.CoreV1().ConfigMaps(app).Create(ctx, cm, metav1.CreateOptions{})
+		forbidden("create a ConfigMap", err)
+		_, err = sa.CoreV1().ConfigMaps(app).Update(ctx, f.configMap, metav1.UpdateOptions{})
+		forbidden("update a ConfigMap", err)
+		forbidden("delete a ConfigMap", sa.CoreV1().ConfigMaps(app).Delete(ctx, f.configMap.Name, metav1.DeleteOptions{}))
 
 		_, err = sa.NetworkingV1().Ingresses(app).Create(ctx, &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: app},
 			Spec: networkingv1.IngressSpec{DefaultBackend: f.ingress.Spec.DefaultBackend}}, metav1.CreateOptions{})
@@ -162,8 +158,8 @@ func TestRBAC(t *testing.T) {
 			Spec: networkingv1.IngressClassSpec{Controller: "atrium-ingress.io/controller"}}, metav1.CreateOptions{})
 		forbidden("create an IngressClass", err)
 
-		// Secrets: list and watch only (the TLS field selector cannot be
-		// enforced by RBAC), never a single read or any write.
+		// Secrets: list and watch only (the cache's field selector cannot
+		// be enforced by RBAC), never a single read or any write.
 		_, err = sa.CoreV1().Secrets(app).Get(ctx, f.secret.Name, metav1.GetOptions{})
 		forbidden("get a Secret", err)
 		sec := f.secret.DeepCopy()

@@ -186,17 +186,26 @@ func do(rq request) (*result, error) {
 
 func get(host, p string) (*result, error) { return do(request{host: host, path: p}) }
 
-// eventually polls check until it returns nil or the timeout passes. Changes
-// take effect asynchronously (informer, coalescing, reload), so tests wait
-// for the outcome rather than for a fixed time.
+// eventually polls check until it passes three times in a row or the
+// timeout passes. Changes take effect asynchronously (informer, coalescing,
+// reload), so tests wait for the outcome rather than for a fixed time. One
+// pass is not enough: right after a reload nginx's old workers may still
+// accept a few connections with the old configuration (more so on a busy
+// machine), so the next request of a test could see the old answer again.
 func eventually(t *testing.T, timeout time.Duration, what string, check func() error) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	var err error
+	passes := 0
 	for {
 		if err = check(); err == nil {
-			return
+			if passes++; passes == 3 {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+			continue
 		}
+		passes = 0
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: still failing after %s: %v", what, timeout, err)
 		}

@@ -77,8 +77,10 @@ func startLocal(ctx context.Context) (*testEnv, func(), error) {
 	ctrl, err := harness.StartController(ctx, harness.ControllerOptions{
 		Binary: bin, Kubeconfig: id.Kubeconfig, Dir: filepath.Join(dir, "run"),
 		// The leader-election Lease goes where the Role allows it.
-		Env:       []string{"POD_NAMESPACE=" + id.Namespace, "POD_NAME=atrium-e2e"},
-		ExtraArgs: []string{"--publish-status-address", "127.0.0.1"},
+		Env: []string{"POD_NAMESPACE=" + id.Namespace, "POD_NAME=atrium-e2e"},
+		// --configmap as deploy/ names it: tests that need a global
+		// setting (custom-headers' allow-list) write it there.
+		ExtraArgs: []string{"--publish-status-address", "127.0.0.1", "--configmap", controllerConfigMap},
 	})
 	if err != nil {
 		return nil, cleanup, err
@@ -107,7 +109,7 @@ func startLocal(ctx context.Context) (*testEnv, func(), error) {
 	l := &localEnv{cp: cp, net: n, controller: ctrl, dir: dir}
 	return &testEnv{
 		client: cs, httpAddr: ctrl.HTTPAddr(), httpsAddr: ctrl.HTTPSAddr(), class: "atrium",
-		backends: &podBackends{client: cs, net: n, pods: map[string][]*cluster.Pod{}},
+		backends: &podBackends{client: cs, net: n, pods: map[string][]*cluster.Pod{}, dir: dir},
 		local:    l,
 	}, cleanup, nil
 }
@@ -140,6 +142,7 @@ func echoService(ns, name string) *corev1.Service {
 type podBackends struct {
 	client kubernetes.Interface
 	net    *cluster.Network
+	dir    string // for the files pods read (certificates)
 	mu     sync.Mutex
 	pods   map[string][]*cluster.Pod // by ns/svc
 	seq    int
@@ -219,4 +222,27 @@ func (b *podBackends) scale(ctx context.Context, ns, svc string, n int) ([]strin
 		names[i] = p.Name
 	}
 	return names, nil
+}
+
+// clusterIPRouter stands in for kube-proxy where there is none.
+type clusterIPRouter interface {
+	// routeClusterIP starts a pod of svc that is not among its endpoints,
+	// listening on port, routes clusterIP to it, and returns its name.
+	routeClusterIP(ctx context.Context, ns, svc, clusterIP string, port int) (string, error)
+}
+
+func (b *podBackends) routeClusterIP(ctx context.Context, ns, svc, clusterIP string, port int) (string, error) {
+	b.mu.Lock()
+	b.seq++
+	name := fmt.Sprintf("%s-clusterip-%d", svc, b.seq)
+	b.mu.Unlock()
+	p, err := b.net.AddPod(ctx, cluster.PodSpec{Name: name, Namespace: ns, Service: svc, HTTPPort: port})
+	if err != nil {
+		return "", err
+	}
+	if err := p.AddServiceIP(clusterIP); err != nil {
+		_ = p.Delete()
+		return "", err
+	}
+	return name, nil
 }

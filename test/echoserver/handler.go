@@ -80,6 +80,9 @@ func (h *handler) describe(r *http.Request, bodyLen int64) *echo.Response {
 			ServerName: r.TLS.ServerName,
 			ALPN:       r.TLS.NegotiatedProtocol,
 		}
+		if len(r.TLS.VerifiedChains) > 0 {
+			resp.TLS.ClientCN = r.TLS.VerifiedChains[0][0].Subject.CommonName
+		}
 	}
 	return resp
 }

@@ -6,7 +6,7 @@
 // Usage:
 //
 //	echoserver [--http :8080] [--https ADDR] [--grpc ADDR]
-//	           [--tls-cert FILE --tls-key FILE]
+//	           [--tls-cert FILE --tls-key FILE] [--tls-client-ca FILE]
 //	           --pod NAME --namespace NS --service SVC
 //
 // An empty address disables that listener. The identity flags fall back
@@ -55,6 +55,7 @@ func parseFlags(args []string, getenv func(string) string, out io.Writer) (confi
 	fs.StringVar(&cfg.GRPCAddr, "grpc", "", "plaintext gRPC listen address (empty disables)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate for --https (default: in-memory self-signed)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key for --https")
+	fs.StringVar(&cfg.TLSClientCA, "tls-client-ca", "", "PEM CAs for --https to verify client certificates with, when a client sends one (reported as tls.clientCN)")
 	fs.StringVar(&cfg.Pod, "pod", getenv("POD_NAME"), "pod name reported in responses (env POD_NAME)")
 	fs.StringVar(&cfg.Namespace, "namespace", getenv("POD_NAMESPACE"), "namespace reported in responses (env POD_NAMESPACE)")
 	fs.StringVar(&cfg.Service, "service", getenv("SERVICE_NAME"), "service reported in responses (env SERVICE_NAME)")

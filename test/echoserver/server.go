@@ -23,8 +23,10 @@ const shutdownTimeout = 5 * time.Second
 type config struct {
 	HTTPAddr, HTTPSAddr, GRPCAddr string
 	TLSCert, TLSKey               string // both empty: self-signed in memory
-	Pod, Namespace, Service       string
-	Log                           io.Writer // nil discards
+	// TLSClientCA verifies client certificates, which stay optional.
+	TLSClientCA             string
+	Pod, Namespace, Service string
+	Log                     io.Writer // nil discards
 }
 
 // addrs are the addresses actually bound (nil when disabled), which is
@@ -91,6 +93,15 @@ func start(cfg config) (*instance, error) {
 		tlsConf = &tls.Config{
 			Certificates: []tls.Certificate{cert},
 			NextProtos:   []string{"h2", "http/1.1"},
+		}
+		if cfg.TLSClientCA != "" {
+			pool, err := loadCAs(cfg.TLSClientCA)
+			if err != nil {
+				return nil, err
+			}
+			// Optional, so tests see both a proxy that presents a
+			// certificate (tls.clientCN) and one that does not.
+			tlsConf.ClientCAs, tlsConf.ClientAuth = pool, tls.VerifyClientCertIfGiven
 		}
 	}
 

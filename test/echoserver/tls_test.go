@@ -1,14 +1,21 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/atrium-ingress/atrium/test/echoserver/echo"
 )
@@ -85,5 +92,59 @@ func TestHTTPSCertFiles(t *testing.T) {
 
 	if _, err := start(config{HTTPSAddr: "127.0.0.1:0", TLSCert: certFile, TLSKey: certFile}); err == nil {
 		t.Error("start with a bad key file should fail")
+	}
+}
+
+// clientCertFrom makes a CA and a client certificate (CN cn) it signs.
+func clientCertFrom(t *testing.T, cn string) (caPEM []byte, client tls.Certificate) {
+	t.Helper()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn + "-ca"}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: cn}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		KeyUsage: x509.KeyUsageDigitalSignature, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// TestHTTPSClientCA: with --tls-client-ca a verified client certificate's
+// common name is reported; a client without one is still served; one
+// signed by another CA is refused.
+func TestHTTPSClientCA(t *testing.T) {
+	caPEM, client := clientCertFrom(t, "proxy")
+	dir := t.TempDir()
+	caFile := filepath.Join(dir, "ca.crt")
+	if err := os.WriteFile(caFile, caPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in := startTest(t, func(c *config) { c.HTTPSAddr, c.TLSClientCA = "127.0.0.1:0", caFile })
+	e, _ := httpsGet(t, in, "/", &tls.Config{InsecureSkipVerify: true, Certificates: []tls.Certificate{client}})
+	if e.TLS == nil || e.TLS.ClientCN != "proxy" {
+		t.Errorf("with a trusted client certificate: tls = %+v, want clientCN proxy", e.TLS)
+	}
+	e, _ = httpsGet(t, in, "/", &tls.Config{InsecureSkipVerify: true})
+	if e.TLS == nil || e.TLS.ClientCN != "" {
+		t.Errorf("without a client certificate: tls = %+v, want no clientCN", e.TLS)
+	}
+	_, stranger := clientCertFrom(t, "stranger")
+	// GetClientCertificate sends it whatever CAs the server asks for.
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true,
+		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &stranger, nil }}}}
+	defer hc.CloseIdleConnections()
+	if resp, err := hc.Get("https://" + in.Addrs.HTTPS.String() + "/"); err == nil {
+		resp.Body.Close()
+		t.Error("a client certificate from another CA was accepted")
+	}
+	if _, err := start(config{HTTPSAddr: "127.0.0.1:0", TLSClientCA: filepath.Join(dir, "missing")}); err == nil {
+		t.Error("start with a missing --tls-client-ca should fail")
 	}
 }

@@ -175,9 +175,18 @@ func TestConfigMapKeysThroughRequests(t *testing.T) {
 		"ssl-protocols": "TLSv1.2", "ssl-ciphers": "ECDHE-ECDSA-AES256-GCM-SHA384",
 		"worker-processes": "1", "keep-alive": "1",
 	}
+	reloads := metricOf(t, c, "atrium_nginx_reloads_total", `result="success"`)
 	if _, err := cs.CoreV1().ConfigMaps("default").Update(context.Background(), cm, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	// A reload counts as done once nginx's old workers stopped accepting;
+	// until then a new connection may still reach the old configuration.
+	until(t, 30*time.Second, "reload with the second ConfigMap", func() error {
+		if n := metricOf(t, c, "atrium_nginx_reloads_total", `result="success"`); n <= reloads {
+			return fmt.Errorf("%v successful reloads, want more than %v", n, reloads)
+		}
+		return nil
+	})
 	aes256 := client(c.HTTPSAddr(), &tls.Config{InsecureSkipVerify: true, ServerName: host, MaxVersion: tls.VersionTLS12,
 		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384}})
 	until(t, 30*time.Second, "second ConfigMap applied", func() error {

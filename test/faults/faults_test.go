@@ -44,7 +44,13 @@ func nginxPIDOr0() int {
 // metric sums the samples of a counter family on the controller's /metrics.
 func metric(t *testing.T, name, labelFilter string) float64 {
 	t.Helper()
-	resp, err := http.Get(ctrl.MetricsURL())
+	return metricOf(t, ctrl, name, labelFilter)
+}
+
+// metricOf is metric for another controller.
+func metricOf(t *testing.T, c *harness.Controller, name, labelFilter string) float64 {
+	t.Helper()
+	resp, err := http.Get(c.MetricsURL())
 	if err != nil {
 		t.Fatal(err)
 	}

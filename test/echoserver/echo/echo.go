@@ -90,6 +90,9 @@ type TLSInfo struct {
 	ServerName string `json:"serverName"`
 	// ALPN is the negotiated protocol, e.g. "h2" or "http/1.1".
 	ALPN string `json:"alpn"`
+	// ClientCN is the common name of the client certificate, verified
+	// against --tls-client-ca ("" if none was sent).
+	ClientCN string `json:"clientCN,omitempty"`
 }
 
 // maxDecode bounds how much Decode reads; echo documents are small.
