@@ -79,3 +79,14 @@ func TestDocsUpToDate(t *testing.T) {
 		t.Fatalf("docs/configmap.md is stale: run go test ./internal/configmap -update (%v)", err)
 	}
 }
+
+// TestUserAgentMapKeywords: nginx's map reads these as keywords even when
+// quoted, so blocking them would break nginx -t for everyone.
+func TestUserAgentMapKeywords(t *testing.T) {
+	for _, ua := range []string{"default", "hostnames", "include", "volatile"} {
+		r := Parse(map[string]string{"block-user-agents": "BadBot, " + ua}, Defaults())
+		if len(r.Invalid) != 1 {
+			t.Errorf("%q accepted: %+v", ua, r.Config.BlockUserAgents)
+		}
+	}
+}

@@ -132,5 +132,10 @@ func userAgent(f string) (string, error) {
 	if !userAgentRe.MatchString(f) || len(f) > 256 {
 		return "", fmt.Errorf("%q is not an allowed User-Agent string (letters, digits, space and ./()_:,+*=-)", f)
 	}
+	// These are keywords as keys of nginx's map, quoted or not.
+	switch f {
+	case "default", "hostnames", "include", "volatile":
+		return "", fmt.Errorf("%q is a keyword of nginx's map and cannot be blocked as a User-Agent", f)
+	}
 	return f, nil
 }

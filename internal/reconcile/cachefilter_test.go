@@ -98,12 +98,14 @@ func TestReferences(t *testing.T) {
 			"nginx.ingress.kubernetes.io/proxy-ssl-secret": "app/backend-ca",
 			"nginx.ingress.kubernetes.io/custom-headers":   "app/headers",
 			"example.com/custom-headers":                   "app/other",
+			"nginx.ingress.kubernetes.io/default-backend":  "errors",
 		}},
 		Spec: networkingv1.IngressSpec{TLS: []networkingv1.IngressTLS{{SecretName: "tls"}}},
 	}
 	r := references([]*networkingv1.Ingress{ing}, nginxconf.Options{})
 	n := func(name string) types.NamespacedName { return types.NamespacedName{Namespace: "app", Name: name} }
-	if !r["Secret"][n("backend-ca")] || !r["Secret"][n("tls")] || !r["ConfigMap"][n("headers")] || r["ConfigMap"][n("other")] {
+	if !r["Secret"][n("backend-ca")] || !r["Secret"][n("tls")] || !r["ConfigMap"][n("headers")] || r["ConfigMap"][n("other")] ||
+		!r["Service"][n("errors")] {
 		t.Fatalf("references: %v", r)
 	}
 	r = references([]*networkingv1.Ingress{ing}, nginxconf.Options{AnnotationsPrefix: "example.com"})

@@ -392,6 +392,11 @@ func references(ings []*networkingv1.Ingress, o nginxconf.Options) refs {
 		if n := set.CustomHeaders; n != nil {
 			r.add("ConfigMap", types.NamespacedName{Namespace: n.Namespace, Name: n.Name})
 		}
+		// default-backend names a Service whose endpoints error pages and
+		// endpoint-less paths use.
+		if n := set.DefaultBackend; n != nil {
+			r.add("Service", types.NamespacedName{Namespace: ing.Namespace, Name: *n})
+		}
 	}
 	return r
 }

@@ -194,12 +194,24 @@ func get(host, p string) (*result, error) { return do(request{host: host, path: 
 // machine), so the next request of a test could see the old answer again.
 func eventually(t *testing.T, timeout time.Duration, what string, check func() error) {
 	t.Helper()
+	eventuallyN(t, timeout, what, 3, check)
+}
+
+// eventuallyOnce is eventually for checks that cannot pass three times in a
+// row by design (a backend that fails every other request).
+func eventuallyOnce(t *testing.T, timeout time.Duration, what string, check func() error) {
+	t.Helper()
+	eventuallyN(t, timeout, what, 1, check)
+}
+
+func eventuallyN(t *testing.T, timeout time.Duration, what string, n int, check func() error) {
+	t.Helper()
 	deadline := time.Now().Add(timeout)
 	var err error
 	passes := 0
 	for {
 		if err = check(); err == nil {
-			if passes++; passes == 3 {
+			if passes++; passes == n {
 				return
 			}
 			time.Sleep(100 * time.Millisecond)

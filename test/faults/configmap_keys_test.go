@@ -241,6 +241,60 @@ func TestConfigMapKeysThroughRequests(t *testing.T) {
 		t.Errorf("keep-alive 1: the idle connection was not closed by nginx: %v", err)
 	}
 
+	// Third set: timeouts towards clients and keepalive towards endpoints.
+	cm.Data = map[string]string{"client-header-timeout": "1", "client-body-timeout": "1", "upstream-keepalive-connections": "0"}
+	reloads = metricOf(t, c, "atrium_nginx_reloads_total", `result="success"`)
+	if _, err := cs.CoreV1().ConfigMaps("default").Update(context.Background(), cm, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	until(t, 30*time.Second, "reload with the third ConfigMap", func() error {
+		if n := metricOf(t, c, "atrium_nginx_reloads_total", `result="success"`); n <= reloads {
+			return fmt.Errorf("%v successful reloads, want more than %v", n, reloads)
+		}
+		return nil
+	})
+	// upstream-keepalive-connections 0: every request reaches the endpoint
+	// on a new connection (a new source port each time).
+	ports := map[string]bool{}
+	for i := 0; i < 3; i++ {
+		_, body, err := get(plain, "http", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, _ := echo.Decode(strings.NewReader(string(body)))
+		if e == nil {
+			t.Fatalf("not an echo: %s", body)
+		}
+		ports[e.RemoteAddr] = true
+	}
+	if len(ports) != 3 {
+		t.Errorf("upstream-keepalive-connections 0: 3 requests came from %d connections (%v)", len(ports), ports)
+	}
+	// client-header-timeout 1: a request whose header never ends is closed.
+	// client-body-timeout 1: so is one whose body never comes.
+	for _, tc := range []struct{ what, send string }{
+		{"client-header-timeout", "GET / HTTP/1.1\r\nHost: " + host + "\r\n"},
+		{"client-body-timeout", "POST / HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: 100\r\n\r\nx"},
+	} {
+		conn, err := net.DialTimeout("tcp", c.HTTPAddr(), 3*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.SetDeadline(time.Now().Add(15 * time.Second))
+		if _, err := io.WriteString(conn, tc.send); err != nil {
+			t.Fatal(err)
+		}
+		// nginx closes such a connection (logging a 408); without the
+		// setting it would wait 60 s, past this 15 s deadline.
+		got, err := io.ReadAll(conn)
+		conn.Close()
+		if err != nil {
+			t.Errorf("%s: nginx did not close the connection: %v", tc.what, err)
+		} else if len(got) > 0 && !strings.HasPrefix(string(got), "HTTP/1.1 408") {
+			t.Errorf("%s: got %q, want nothing or a 408", tc.what, got)
+		}
+	}
+
 	// block-cidrs last: it shuts this client out.
 	cm.Data = map[string]string{"block-cidrs": "127.0.0.1/32"}
 	if _, err := cs.CoreV1().ConfigMaps("default").Update(context.Background(), cm, metav1.UpdateOptions{}); err != nil {
