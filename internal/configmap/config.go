@@ -56,6 +56,10 @@ type Config struct {
 	// the default backend answers instead, everywhere but on paths of
 	// Ingresses with their own custom-http-errors annotation.
 	CustomHTTPErrors []int
+
+	// LoadBalance is the default algorithm: "round_robin", "least_conn"
+	// or "ewma".
+	LoadBalance string
 }
 
 // Defaults are ingress-nginx's defaults for the supported keys.
@@ -96,5 +100,7 @@ func Defaults() Config {
 		ClientHeaderTimeout:      60,
 
 		ErrorLogLevel: "notice",
+
+		LoadBalance: "round_robin",
 	}
 }
