@@ -14,12 +14,12 @@ import (
 
 // cookieNameRe is a cookie name: RFC 6265 token characters less those
 // that mean something to nginx.conf or to a Set-Cookie line.
-var cookieNameRe = regexp.MustCompile(`^[A-Za-z0-9._~!#&*+^|-]{1,128}$`)
+var cookieNameRe = regexp.MustCompile(`^[A-Za-z0-9._~!#&*+-]{1,128}$`)
 
 func parseCookieName(v string) (string, error) {
 	v = strings.TrimSpace(v)
 	if !cookieNameRe.MatchString(v) {
-		return "", fmt.Errorf("%q is not a cookie name (1-128 of A-Z a-z 0-9 . _ ~ ! # & * + ^ | -)", v)
+		return "", fmt.Errorf("%q is not a cookie name (1-128 of A-Z a-z 0-9 . _ ~ ! # & * + -)", v)
 	}
 	return v, nil
 }

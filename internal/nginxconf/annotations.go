@@ -34,6 +34,10 @@ type ingressAnnotations struct {
 	// is default-backend's upstream ("" when unset or unusable).
 	customErrors    []int
 	defaultUpstream string
+	// bal are load-balance, upstream-hash-by and affinity; canary is set
+	// on a canary Ingress (see canary.go).
+	bal    balanceAnn
+	canary *canaryAnn
 }
 
 // ingress-nginx's CORS defaults.
@@ -110,10 +114,14 @@ func (a ingressAnnotations) rewrite(p string) *Rewrite {
 func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingressAnnotations {
 	r := annotations.Parse(ing.Annotations, b.annPrefix())
 	var a ingressAnnotations
+	a.canary = b.readCanary(r, ref)
+	consequence := "the Ingress's paths answer 503 until it is fixed"
+	if a.canary != nil {
+		consequence = "the canary is not used until it is fixed"
+	}
 	for _, inv := range r.Invalid {
 		a.failClosed = true
-		b.ps.add(ref, "metadata.annotations["+inv.Key+"]", ReasonInvalidAnnotation,
-			"%s; the Ingress's paths answer 503 until it is fixed", inv.Problem)
+		b.ps.add(ref, "metadata.annotations["+inv.Key+"]", ReasonInvalidAnnotation, "%s; %s", inv.Problem, consequence)
 	}
 	if len(r.Unsupported) > 0 {
 		b.ps.add(ref, "metadata.annotations", ReasonUnsupportedAnnotation,
@@ -184,12 +192,24 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 	a.wwwRedirect = s.FromToWWWRedirect != nil && *s.FromToWWWRedirect
 	a.aliases = s.ServerAlias
 	a.customErrors = s.CustomHTTPErrors
+	a.bal = readBalance(s, b.globalLoadBalance())
+	if a.canary != nil {
+		a.bal.affinity = nil // a canary takes the main Ingress's affinity (canary.go)
+	}
 	if s.DefaultBackend != nil && !a.failClosed {
 		// A Service that is missing now may come: a warning, and the
 		// default backends after it answer meanwhile.
 		a.defaultUpstream = b.firstPortBackend(ing.Namespace, *s.DefaultBackend, ref, b.annField("default-backend")).upstream
 	}
 	return a
+}
+
+// globalLoadBalance is the ConfigMap's load-balance.
+func (b *builder) globalLoadBalance() string {
+	if b.opts.Global != nil && b.opts.Global.LoadBalance != "" {
+		return b.opts.Global.LoadBalance
+	}
+	return algoRoundRobin
 }
 
 // annPrefix is the annotation prefix in use.
@@ -215,6 +235,9 @@ func (a ingressAnnotations) apply(l Location) Location {
 		l.Redirect, l.Upstream, l.Status = &r, "", 0
 	}
 	l.Allow, l.Deny, l.Proxy = a.allow, a.deny, a.proxy
+	if l.Redirect == nil && l.Identity != nil {
+		l.Balance = a.bal.balance(l.Identity.Path, false)
+	}
 	if a.cors != nil && l.Redirect == nil {
 		c := *a.cors
 		l.CORS = &c
