@@ -163,7 +163,6 @@ func corsMaps(servers []Server) []CORSMap {
 // DefaultModulesDir is where Debian's nginx keeps dynamic modules.
 const DefaultModulesDir = "/usr/share/nginx/modules"
 
-
 // hostCertificate returns the certificate an Ingress names for this host,
 // or nil (with a Problem) when it is missing, unusable or does not cover it.
 func (b *builder) hostCertificate(sb *serverBuild) *certificate {
