@@ -281,6 +281,13 @@ M.usable = usable
 M.set_peer = set_peer
 M.round_robin = round_robin
 
+-- algorithms is atrium_balance.lua, loaded after this module.
+local algorithms
+local function other_algorithm(c, name)
+  algorithms = algorithms or require("atrium_balance")
+  return algorithms.balance(c, name)
+end
+
 -- balance is the common balancer (upstream atrium_balancer) and the only
 -- Lua a proxied request runs there: it reads $atrium_upstream, picks a peer
 -- with the ConfigMap's algorithm (round robin: no per-request state; a
@@ -292,7 +299,7 @@ function M.balance()
     return to_sink()
   end
   if default_algorithm ~= "round_robin" then
-    return require("atrium_balance").balance(c, default_algorithm)
+    return other_algorithm(c, default_algorithm)
   end
   local now = ngx.now()
   local tried = attempt(#c.peers, now)
@@ -307,7 +314,7 @@ function M.balance_policy()
   if not c then
     return to_sink()
   end
-  return require("atrium_balance").balance(c, ngx.var.atrium_balance)
+  return other_algorithm(c, ngx.var.atrium_balance)
 end
 
 return M
