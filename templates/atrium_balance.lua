@@ -25,7 +25,24 @@ local RING_POINTS = 160
 -- (ingress-nginx's sticky_balanced).
 local STICKY_PICKS = 20
 
+-- least_conn counts expire this long after they were created, so a
+-- count that missed its decrement (an internal redirect, such as
+-- custom-http-errors', drops the request's Lua context) cannot skew the
+-- choice for longer; a count never goes below 0.
+local COUNT_TTL = 300
+
 local specs = {} -- per worker: spec string -> parsed table
+
+local function join(key)
+  shared:incr("c:" .. key, 1, 0, COUNT_TTL)
+end
+
+local function leave(key)
+  local n = shared:incr("c:" .. key, -1, 0, COUNT_TTL)
+  if n and n < 0 then
+    shared:incr("c:" .. key, -n)
+  end
+end
 
 -- words splits a validated spec into its space-separated words.
 local function words(s)
@@ -325,10 +342,10 @@ function M.balance(c, algorithm)
   if algorithm == "least_conn" then
     local ctx = ngx.ctx
     if ctx.atrium_conn then
-      shared:incr("c:" .. ctx.atrium_conn, -1, 0)
+      leave(ctx.atrium_conn)
     end
     pick = least_conn(c, tried, now)
-    shared:incr("c:" .. pick.key, 1, 0)
+    join(pick.key)
     ctx.atrium_conn = pick.key
   elseif algorithm == "ewma" then
     pick = ewma(c, tried, now)
@@ -360,7 +377,7 @@ end
 function M.after_balance()
   local ctx = ngx.ctx
   if ctx.atrium_conn then
-    shared:incr("c:" .. ctx.atrium_conn, -1, 0)
+    leave(ctx.atrium_conn)
     ctx.atrium_conn = nil
   end
   if ctx.atrium_ewma then

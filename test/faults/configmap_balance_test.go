@@ -41,7 +41,9 @@ func TestConfigMapLoadBalance(t *testing.T) {
 	defer c.Stop()
 	d := &net.Dialer{Timeout: 3 * time.Second}
 	cl := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true,
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return d.DialContext(ctx, "tcp", c.HTTPAddr()) }}}
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return d.DialContext(ctx, "tcp", c.HTTPAddr())
+		}}}
 	pod := func(delay string) (string, error) {
 		req, _ := http.NewRequest("GET", "http://"+host+"/", nil)
 		if delay != "" {
