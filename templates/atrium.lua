@@ -9,6 +9,11 @@ local balancer = require "ngx.balancer"
 
 local M = {}
 
+-- The ConfigMap's load-balance, set by init: the algorithm of the common
+-- balancer. Locations that ask for another one proxy to the policy
+-- balancer (balance_policy), implemented in atrium_balance.lua.
+local default_algorithm = "round_robin"
+
 local DICT = "atrium_endpoints"
 -- A peer that refused or timed out is skipped for this long (passive health).
 local FAIL_TIMEOUT = 10
@@ -64,7 +69,8 @@ end
 
 -- init runs in the master at every start and reload: it loads the last
 -- table the controller wrote, so a restarted nginx serves at once.
-function M.init(path, sink_dir)
+function M.init(path, sink_dir, algorithm)
+  default_algorithm = algorithm or "round_robin"
   sinks = {
     [""] = "unix:" .. sink_dir .. "/http.sock",
     HTTPS = "unix:" .. sink_dir .. "/https.sock",
@@ -109,6 +115,9 @@ function M.update()
   ngx.say(n)
 end
 
+-- peers_of returns the cache entry of an upstream (nil without ready
+-- endpoints). Other modules keep what they derive from the peers (hash
+-- rings, cookie maps) in the entry, so a new endpoint list drops it.
 local function peers_of(name)
   if not name or name == "" then
     return nil
@@ -124,7 +133,7 @@ local function peers_of(name)
       return nil
     end
     -- Start each worker at a different peer so they do not move in step.
-    c = { raw = raw, peers = peers, rr = math.random(#peers) - 1 }
+    c = { name = name, raw = raw, peers = peers, rr = math.random(#peers) - 1 }
     cache[name] = c
   end
   return c
@@ -183,69 +192,139 @@ local function last_peer(addrs)
   return last
 end
 
--- balance picks the next peer round-robin, skipping peers that failed
--- recently and peers this request already tried. It is the only Lua a
--- proxied request runs: the first try reads two variables and keeps no
--- per-request state; a retry (rare) finds the peers tried so far in
--- $upstream_addr. An upstream without endpoints goes to the local sink,
--- which answers 503 in the location's protocol.
-function M.balance()
-  local state = balancer.get_last_failure()
-  local c = peers_of(ngx.var.atrium_upstream)
-  if not c then
-    local sink = sinks[ngx.var.atrium_proto or ""] or sinks[""]
-    local ok, err = balancer.set_current_peer(sink)
-    if not ok then
-      ngx.log(ngx.ERR, "atrium: set_current_peer ", sink, ": ", err)
-      return ngx.exit(ngx.ERROR)
-    end
-    return
+-- to_sink sends a request whose upstream has no ready endpoint to the
+-- local server that answers 503 in the location's protocol.
+local function to_sink()
+  local sink = sinks[ngx.var.atrium_proto or ""] or sinks[""]
+  local ok, err = balancer.set_current_peer(sink)
+  if not ok then
+    ngx.log(ngx.ERR, "atrium: set_current_peer ", sink, ": ", err)
+    return ngx.exit(ngx.ERROR)
   end
-  local peers = c.peers
-  local n = #peers
-  local now = ngx.now()
-  local tried
-  if state then
-    tried = {}
-    local addrs = ngx.var.upstream_addr or ""
-    if state == "failed" then
-      local last = last_peer(addrs)
-      if last then
-        failed[last] = now + FAIL_TIMEOUT
+end
+
+-- attempt starts a try: on the first it allows the retries
+-- (proxy-next-upstream-tries, at most one per endpoint); on a retry it
+-- marks a peer that failed (passive health) and returns the set of
+-- addresses this request already tried ($upstream_addr).
+local function attempt(n, now)
+  local state = balancer.get_last_failure()
+  if not state then
+    if n > 1 then
+      local limit = tonumber(ngx.var.atrium_tries or "") or MAX_TRIES
+      if limit <= 0 then
+        limit = n
+      end
+      local more = math.min(n, limit) - 1
+      if more > 0 then
+        balancer.set_more_tries(more)
       end
     end
-    for a in string.gmatch(addrs, "[^, ]+") do
-      tried[a] = true
-    end
-  elseif n > 1 then
-    local limit = tonumber(ngx.var.atrium_tries or "") or MAX_TRIES
-    if limit <= 0 then
-      limit = n
-    end
-    local more = math.min(n, limit) - 1
-    if more > 0 then
-      balancer.set_more_tries(more)
+    return nil
+  end
+  local tried = {}
+  local addrs = ngx.var.upstream_addr or ""
+  if state == "failed" then
+    local last = last_peer(addrs)
+    if last then
+      failed[last] = now + FAIL_TIMEOUT
     end
   end
-  local pick, fallback
+  for a in string.gmatch(addrs, "[^, ]+") do
+    tried[a] = true
+  end
+  return tried
+end
+
+-- usable says a peer may be picked: not tried by this request and not
+-- failed in the last FAIL_TIMEOUT seconds.
+local function usable(p, tried, now)
+  if tried and tried[p.key] then
+    return false
+  end
+  local until_ = failed[p.key]
+  return not until_ or until_ <= now
+end
+
+-- set_peer hands the chosen peer to nginx.
+local function set_peer(p)
+  local ok, err = balancer.set_current_peer(p.host, p.port)
+  if not ok then
+    ngx.log(ngx.ERR, "atrium: set_current_peer ", p.key, ": ", err)
+    return ngx.exit(ngx.ERROR)
+  end
+end
+
+-- round_robin picks the next peer in turn, skipping unusable ones (a
+-- recently failed one only when nothing else is left).
+local function round_robin(c, tried, now)
+  local peers = c.peers
+  local n = #peers
+  local fallback
   for _ = 1, n do
     c.rr = c.rr % n + 1
     local p = peers[c.rr]
+    if usable(p, tried, now) then
+      return p
+    end
     if not (tried and tried[p.key]) then
-      local until_ = failed[p.key]
-      if not until_ or until_ <= now then
-        pick = p
-        break
-      end
       fallback = fallback or p
     end
   end
-  pick = pick or fallback or peers[c.rr % n + 1]
-  local ok, err = balancer.set_current_peer(pick.host, pick.port)
-  if not ok then
-    ngx.log(ngx.ERR, "atrium: set_current_peer ", pick.key, ": ", err)
-    return ngx.exit(ngx.ERROR)
+  return fallback or peers[c.rr % n + 1]
+end
+
+-- What atrium_balance.lua and atrium_canary.lua use.
+M.peers_of = peers_of
+M.attempt = attempt
+M.usable = usable
+M.set_peer = set_peer
+M.round_robin = round_robin
+
+-- algorithms is atrium_balance.lua, loaded after this module.
+local algorithms
+local function other_algorithm(c, name)
+  algorithms = algorithms or require("atrium_balance")
+  return algorithms.balance(c, name)
+end
+
+-- balance is the common balancer (upstream atrium_balancer) and the only
+-- Lua a proxied request runs there: it reads $atrium_upstream, picks a peer
+-- with the ConfigMap's algorithm (round robin: no per-request state; a
+-- retry, rare, finds the peers tried so far in $upstream_addr) and sends
+-- upstreams without endpoints to the local sink.
+function M.balance()
+  local c = peers_of(ngx.var.atrium_upstream)
+  if not c then
+    return to_sink()
   end
+  if default_algorithm ~= "round_robin" then
+    return other_algorithm(c, default_algorithm)
+  end
+  local now = ngx.now()
+  local tried = attempt(#c.peers, now)
+  return set_peer(round_robin(c, tried, now))
+end
+
+-- balance_policy is the balancer of the locations with their own
+-- load-balance, upstream-hash-by, affinity or a canary (upstream
+-- atrium_policy): the algorithm is in $atrium_balance.
+function M.balance_policy()
+  local c = peers_of(ngx.var.atrium_upstream)
+  if not c then
+    return to_sink()
+  end
+  return other_algorithm(c, ngx.var.atrium_balance)
+end
+
+-- balance_any is the balancer of the proxy-ssl-* pools (upstreams of their
+-- own, for keepalive): their locations may also have a policy.
+function M.balance_any()
+  local algorithm = ngx.var.atrium_balance
+  if algorithm and algorithm ~= "" then
+    return M.balance_policy()
+  end
+  return M.balance()
 end
 
 return M

@@ -15,3 +15,14 @@ var NginxConf string
 //
 //go:embed atrium.lua
 var AtriumLua string
+
+// AtriumBalanceLua holds the load-balancing algorithms beyond round robin
+// (least_conn, ewma, consistent hashing, cookie affinity).
+//
+//go:embed atrium_balance.lua
+var AtriumBalanceLua string
+
+// AtriumCanaryLua chooses between a location's main and canary backends.
+//
+//go:embed atrium_canary.lua
+var AtriumCanaryLua string

@@ -82,6 +82,25 @@ func TestParseRefusesInjection(t *testing.T) {
 		"server-alias":              "a.example.com;server_name evil",
 		"default-backend":           "svc;",
 		"custom-http-errors":        "404;",
+		"load-balance":              "ip_hash",
+		"upstream-hash-by":          "$request_uri;",
+		"affinity":                  "ip",
+		"affinity-mode":             "sticky",
+		"affinity-canary-behavior":  "always",
+		"session-cookie-name":       "a=b",
+		"session-cookie-path":       "/x; Domain=evil",
+		"session-cookie-domain":     "x.com; Secure",
+		"session-cookie-max-age":    "1d",
+		"session-cookie-expires":    "1 0",
+		"session-cookie-samesite":   "None; x",
+		"session-cookie-secure":     "1",
+		"canary":                    "yes",
+		"canary-by-header":          "X-A: b",
+		"canary-by-header-value":    "a\"b",
+		"canary-by-header-pattern":  "a\\d",
+		"canary-by-cookie":          "c;d",
+		"canary-weight":             "-1",
+		"canary-weight-total":       "0",
 	}
 	ann := map[string]string{}
 	for k, v := range bad {
@@ -100,12 +119,12 @@ func TestParseRefusesInjection(t *testing.T) {
 
 func TestUnsupportedAndSnippets(t *testing.T) {
 	r := Parse(map[string]string{
-		p + "configuration-snippet": "more_set_headers x;",
-		p + "server-snippet":        "location /x {}",
-		p + "affinity":              "cookie",
-		"custom.io/prefix":          "x",
+		p + "configuration-snippet":   "more_set_headers x;",
+		p + "server-snippet":          "location /x {}",
+		p + "upstream-hash-by-subset": "true",
+		"custom.io/prefix":            "x",
 	}, DefaultPrefix)
-	want := []string{p + "affinity", p + "configuration-snippet", p + "server-snippet"}
+	want := []string{p + "configuration-snippet", p + "server-snippet", p + "upstream-hash-by-subset"}
 	if !reflect.DeepEqual(r.Unsupported, want) {
 		t.Errorf("unsupported = %v, want %v", r.Unsupported, want)
 	}
@@ -229,5 +248,60 @@ func TestHostsAndErrors(t *testing.T) {
 				t.Errorf("%s %q accepted", k, v)
 			}
 		}
+	}
+}
+
+func TestBalancing(t *testing.T) {
+	r := Parse(map[string]string{
+		p + "load-balance":                             "least_connections",
+		p + "upstream-hash-by":                         " ${http_x_user}-v1$request_uri ",
+		p + "affinity":                                 "cookie",
+		p + "affinity-mode":                            "persistent-drainable",
+		p + "affinity-canary-behavior":                 "legacy",
+		p + "session-cookie-name":                      "route_1",
+		p + "session-cookie-path":                      "/app",
+		p + "session-cookie-domain":                    ".Example.com",
+		p + "session-cookie-max-age":                   "-1",
+		p + "session-cookie-expires":                   "3600",
+		p + "session-cookie-samesite":                  "none",
+		p + "session-cookie-conditional-samesite-none": "true",
+		p + "session-cookie-secure":                    "true",
+		p + "session-cookie-change-on-failure":         "false",
+	}, DefaultPrefix)
+	s := r.Set
+	want := []HashPart{{Var: "http_x_user"}, {Text: "-v1"}, {Var: "request_uri"}}
+	if len(r.Invalid) != 0 || *s.LoadBalance != "least_conn" || !reflect.DeepEqual(s.UpstreamHashBy, want) || *s.Affinity != "cookie" ||
+		*s.AffinityMode != "persistent" || *s.AffinityCanaryBehavior != "legacy" || *s.SessionCookieName != "route_1" ||
+		*s.SessionCookiePath != "/app" || *s.SessionCookieDomain != ".example.com" || *s.SessionCookieMaxAge != -1 ||
+		*s.SessionCookieExpires != 3600 || *s.SessionCookieSameSite != "None" || !*s.SessionCookieConditionalSameSiteNone ||
+		!*s.SessionCookieSecure || *s.SessionCookieChangeOnFailure {
+		t.Fatalf("%+v %+v", r.Invalid, s)
+	}
+	for k, vs := range map[string][]string{
+		"upstream-hash-by":         {"", "$", "${uri", "$request_body", "$upstream_addr", "$0", "$10", "a b", "$host$", "${}", "x\\y", "$uri;"},
+		"load-balance":             {"", "LEAST_CONN", "random", "chash"},
+		"session-cookie-name":      {"", "a b", "a/b", "a:b", "a$b", strings.Repeat("c", 129)},
+		"session-cookie-domain":    {"", "..x.com", "x.com.", "-x.com", "x_y.com", "x.com:80"},
+		"session-cookie-max-age":   {"", "1.5", "01", "+1", "99999999999"},
+		"canary-by-header":         {"", "-x", "X.Y", "X Y"},
+		"canary-by-header-pattern": {"", "(", "a{1001}", "a\\d", "(?=x)", "(?!x)", "x<y"},
+		"canary-weight":            {"", "1.5", "1000001"},
+	} {
+		for _, v := range vs {
+			if r := Parse(map[string]string{p + k: v}, DefaultPrefix); len(r.Invalid) != 1 {
+				t.Errorf("%s %q accepted", k, v)
+			}
+		}
+	}
+	r = Parse(map[string]string{
+		p + "canary": "TRUE", p + "canary-by-header": "X-Canary", p + "canary-by-header-value": "v2/beta:1",
+		p + "canary-by-header-pattern": "^(v2|beta)-[0-9]{1,3}$", p + "canary-by-cookie": "canary", p + "canary-weight": "20",
+		p + "canary-weight-total": "1000",
+	}, DefaultPrefix)
+	s = r.Set
+	if len(r.Invalid) != 0 || !*s.Canary || *s.CanaryByHeader != "X-Canary" || *s.CanaryByHeaderValue != "v2/beta:1" ||
+		*s.CanaryByHeaderPattern != "^(v2|beta)-[0-9]{1,3}$" || *s.CanaryByCookie != "canary" || *s.CanaryWeight != 20 ||
+		*s.CanaryWeightTotal != 1000 || !s.CanaryConfigured() {
+		t.Fatalf("%+v %+v", r.Invalid, s)
 	}
 }

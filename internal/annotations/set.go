@@ -72,6 +72,43 @@ type Set struct {
 
 	// CustomHeaders names the ConfigMap of custom-headers.
 	CustomHeaders *ObjectName
+
+	// Load balancing: load-balance ("round_robin", "least_conn" or
+	// "ewma") and upstream-hash-by (the key's parts, validated).
+	LoadBalance    *string
+	UpstreamHashBy []HashPart
+
+	// affinity ("cookie"), affinity-mode ("balanced" or "persistent"),
+	// affinity-canary-behavior ("sticky" or "legacy") and the
+	// session-cookie-* annotations, validated.
+	Affinity                             *string
+	AffinityMode                         *string
+	AffinityCanaryBehavior               *string
+	SessionCookieName                    *string
+	SessionCookiePath                    *string
+	SessionCookieDomain                  *string
+	SessionCookieMaxAge                  *int
+	SessionCookieExpires                 *int
+	SessionCookieSameSite                *string // "None", "Lax" or "Strict"
+	SessionCookieConditionalSameSiteNone *bool
+	SessionCookieSecure                  *bool
+	SessionCookieChangeOnFailure         *bool
+
+	// canary and the canary-* annotations, validated.
+	Canary                *bool
+	CanaryByHeader        *string
+	CanaryByHeaderValue   *string
+	CanaryByHeaderPattern *string // a regex; the core encodes it before it reaches nginx.conf
+	CanaryByCookie        *string
+	CanaryWeight          *int
+	CanaryWeightTotal     *int
+}
+
+// CanaryConfigured says whether any canary-* annotation is set (with or
+// without canary itself).
+func (s *Set) CanaryConfigured() bool {
+	return s.CanaryByHeader != nil || s.CanaryByHeaderValue != nil || s.CanaryByHeaderPattern != nil ||
+		s.CanaryByCookie != nil || s.CanaryWeight != nil || s.CanaryWeightTotal != nil
 }
 
 // finish applies the rules between annotations after all are parsed.

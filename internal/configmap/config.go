@@ -59,6 +59,10 @@ type Config struct {
 	// AllowedResponseHeaders are the header names the custom-headers
 	// annotation may set (global-allowed-response-headers); exact names.
 	AllowedResponseHeaders []string
+
+	// LoadBalance is the default algorithm: "round_robin", "least_conn"
+	// or "ewma".
+	LoadBalance string
 }
 
 // Defaults are ingress-nginx's defaults for the supported keys.
@@ -99,5 +103,7 @@ func Defaults() Config {
 		ClientHeaderTimeout:      60,
 
 		ErrorLogLevel: "notice",
+
+		LoadBalance: "round_robin",
 	}
 }

@@ -19,6 +19,7 @@ func TestParse(t *testing.T) {
 		"block-user-agents":           "BadBot/1.0, EvilCrawler",
 		"large-client-header-buffers": "8   16k",
 		"custom-http-errors":          "503, 404,404",
+		"load-balance":                "least_connections",
 		"whatever-unknown":            "1",
 	}, Defaults())
 	if len(r.Invalid) != 0 {
@@ -36,6 +37,9 @@ func TestParse(t *testing.T) {
 	}
 	if !reflect.DeepEqual(c.CustomHTTPErrors, []int{404, 503}) {
 		t.Errorf("custom-http-errors = %v", c.CustomHTTPErrors)
+	}
+	if c.LoadBalance != "least_conn" {
+		t.Errorf("load-balance = %q", c.LoadBalance)
 	}
 	if c.ProxyReadTimeout != 60 || !c.HSTS {
 		t.Error("unset keys must keep ingress-nginx's defaults")

@@ -16,6 +16,9 @@ type LogFormat struct {
 	// $service_name, $service_port or $location_path, which every
 	// location then sets (only then: they cost a little per request).
 	Identity bool
+	// Alternative says the format uses $proxy_alternative_upstream_name,
+	// which every server then declares (canary locations set it).
+	Alternative bool
 }
 
 // logVars are the nginx variables a log format may use, beyond the
@@ -43,7 +46,7 @@ var logVarPrefixes = []string{"http_", "sent_http_", "upstream_http_", "arg_"}
 var logAliases = map[string]string{
 	"req_id":                          "atrium_request_id",
 	"proxy_upstream_name":             "atrium_upstream",
-	"proxy_alternative_upstream_name": "",
+	"proxy_alternative_upstream_name": "atrium_alternative_upstream",
 	"namespace":                       "atrium_namespace",
 	"ingress_name":                    "atrium_ingress_name",
 	"service_name":                    "atrium_service_name",
@@ -90,6 +93,7 @@ func parseLogFormat(v string) (LogFormat, error) {
 			if alias != "" {
 				out.WriteString("$" + alias)
 				f.Identity = f.Identity || identityVars[alias]
+				f.Alternative = f.Alternative || alias == "atrium_alternative_upstream"
 			}
 			continue
 		}
@@ -129,7 +133,7 @@ func allowedLogVar(name string) bool {
 var logPathRe = regexp.MustCompile(`^/[A-Za-z0-9._/-]*$`)
 
 func init() {
-	register(Key{Name: "log-format-upstream", Doc: "Access log format: text and nginx variables from an allow-list (request, response, upstream, TLS and header variables; not cookies), plus ingress-nginx's $req_id, $proxy_upstream_name, $namespace, $ingress_name, $service_name, $service_port, $location_path ($proxy_alternative_upstream_name logs empty); default nginx's combined format.",
+	register(Key{Name: "log-format-upstream", Doc: "Access log format: text and nginx variables from an allow-list (request, response, upstream, TLS and header variables; not cookies), plus ingress-nginx's $req_id, $proxy_upstream_name, $namespace, $ingress_name, $service_name, $service_port, $location_path and $proxy_alternative_upstream_name (the canary's upstream when a canary took the request, else empty); default nginx's combined format.",
 		Parse: func(v string, c *Config) error {
 			f, err := parseLogFormat(v)
 			if err != nil {

@@ -12,7 +12,7 @@ func TestLogFormat(t *testing.T) {
 	}{
 		{`$remote_addr - [$time_local] "$request" $status`, `$remote_addr - [$time_local] "$request" $status`, false},
 		{`{"ns": "$namespace", "id": "$req_id", "ua": "$http_user_agent"}`, `{"ns": "$atrium_namespace", "id": "$atrium_request_id", "ua": "$http_user_agent"}`, true},
-		{`[$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr`, `[$atrium_upstream] [] $upstream_addr`, false},
+		{`[$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr`, `[$atrium_upstream] [$atrium_alternative_upstream] $upstream_addr`, false},
 		{`$status{x};`, `$status{x};`, false},
 	}
 	for _, c := range ok {
@@ -20,6 +20,9 @@ func TestLogFormat(t *testing.T) {
 		if err != nil {
 			t.Errorf("%q: %v", c.in, err)
 			continue
+		}
+		if f.Alternative != strings.Contains(c.in, "$proxy_alternative_upstream_name") {
+			t.Errorf("%q: Alternative = %v", c.in, f.Alternative)
 		}
 		if f.Text != c.text || f.Identity != c.identity {
 			t.Errorf("%q: got %+v, want text %q identity %v", c.in, f, c.text, c.identity)

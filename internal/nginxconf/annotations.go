@@ -38,6 +38,10 @@ type ingressAnnotations struct {
 	serviceUpstream bool
 	// headers are custom-headers' response headers.
 	headers []Header
+	// bal are load-balance, upstream-hash-by and affinity; canary is set
+	// on a canary Ingress (see canary.go).
+	bal    balanceAnn
+	canary *canaryAnn
 }
 
 // ingress-nginx's CORS defaults.
@@ -114,10 +118,14 @@ func (a ingressAnnotations) rewrite(p string) *Rewrite {
 func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingressAnnotations {
 	r := annotations.Parse(ing.Annotations, b.annPrefix())
 	var a ingressAnnotations
+	a.canary = b.readCanary(r, ref)
+	consequence := "the Ingress's paths answer 503 until it is fixed"
+	if a.canary != nil {
+		consequence = "the canary is not used until it is fixed"
+	}
 	for _, inv := range r.Invalid {
 		a.failClosed = true
-		b.ps.add(ref, "metadata.annotations["+inv.Key+"]", ReasonInvalidAnnotation,
-			"%s; the Ingress's paths answer 503 until it is fixed", inv.Problem)
+		b.ps.add(ref, "metadata.annotations["+inv.Key+"]", ReasonInvalidAnnotation, "%s; %s", inv.Problem, consequence)
 	}
 	if len(r.Unsupported) > 0 {
 		b.ps.add(ref, "metadata.annotations", ReasonUnsupportedAnnotation,
@@ -190,6 +198,10 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 	a.wwwRedirect = s.FromToWWWRedirect != nil && *s.FromToWWWRedirect
 	a.aliases = s.ServerAlias
 	a.customErrors = s.CustomHTTPErrors
+	a.bal = readBalance(s, b.globalLoadBalance())
+	if a.canary != nil {
+		a.bal.affinity = nil // a canary takes the main Ingress's affinity (canary.go)
+	}
 	if s.DefaultBackend != nil && !a.failClosed {
 		// A Service that is missing now may come: a warning, and the
 		// default backends after it answer meanwhile.
@@ -197,6 +209,14 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 	}
 	a.serviceUpstream = s.ServiceUpstream != nil && *s.ServiceUpstream
 	return a
+}
+
+// globalLoadBalance is the ConfigMap's load-balance.
+func (b *builder) globalLoadBalance() string {
+	if b.opts.Global != nil && b.opts.Global.LoadBalance != "" {
+		return b.opts.Global.LoadBalance
+	}
+	return algoRoundRobin
 }
 
 // annPrefix is the annotation prefix in use.
@@ -224,6 +244,9 @@ func (a ingressAnnotations) apply(l Location, res backendResult) Location {
 	}
 	l.Allow, l.Deny, l.Proxy, l.Headers = a.allow, a.deny, a.proxy, a.headers
 	l = withTLSName(l, res.tlsName)
+	if l.Redirect == nil && l.Identity != nil {
+		l.Balance = a.bal.balance(l.Identity.Path, false)
+	}
 	if a.cors != nil && l.Redirect == nil {
 		c := *a.cors
 		l.CORS = &c

@@ -32,9 +32,16 @@ func Build(s Snapshot, o Options) (*Config, []Problem, error) {
 	b.defaultBackendService()
 	// Annotations first: use-regex on one Ingress changes how every path of
 	// its hosts matches, whichever Ingress the path comes from.
-	var inputs []ingressInput
+	// Canary Ingresses add no location of their own: they attach to the
+	// others' once those exist.
+	var inputs, canaries []ingressInput
 	for _, ing := range ings {
-		if in, ok := b.prepare(ing); ok {
+		in, ok := b.prepare(ing)
+		switch {
+		case !ok:
+		case in.ann.canary != nil:
+			canaries = append(canaries, in)
+		default:
 			inputs = append(inputs, in)
 			b.markRegexHosts(in)
 		}
@@ -42,6 +49,7 @@ func Build(s Snapshot, o Options) (*Config, []Problem, error) {
 	for _, in := range inputs {
 		b.ingress(in)
 	}
+	b.applyCanaries(canaries)
 	b.globalDefaultBackend()
 	cfg := b.config()
 	return cfg, b.ps.sorted(), nil

@@ -30,8 +30,13 @@ func (b *builder) config() *Config {
 	if cfg.ModulesDir == "" {
 		cfg.ModulesDir = DefaultModulesDir
 	}
-	b.files[luaFile] = []byte(templates.AtriumLua)
-	cfg.LuaFile = filepath.Join(o.Dir, luaFile)
+	for _, m := range []struct{ name, src string }{
+		{"atrium", templates.AtriumLua}, {"atrium_balance", templates.AtriumBalanceLua}, {"atrium_canary", templates.AtriumCanaryLua},
+	} {
+		rel := "lua/" + m.name + ".lua"
+		b.files[rel] = []byte(m.src)
+		cfg.LuaModules = append(cfg.LuaModules, LuaModule{Name: m.name, File: filepath.Join(o.Dir, rel)})
+	}
 	cfg.G = configmap.Defaults()
 	if o.Global != nil {
 		cfg.G = *o.Global
@@ -165,9 +170,6 @@ func corsMaps(servers []Server) []CORSMap {
 
 // DefaultModulesDir is where Debian's nginx keeps dynamic modules.
 const DefaultModulesDir = "/usr/share/nginx/modules"
-
-// luaFile is the balancer's Lua module, relative to Options.Dir.
-const luaFile = "lua/atrium.lua"
 
 // hostCertificate returns the certificate an Ingress names for this host,
 // or nil (with a Problem) when it is missing, unusable or does not cover it.

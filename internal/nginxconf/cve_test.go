@@ -2,6 +2,7 @@ package nginxconf
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"regexp"
 	"strings"
@@ -780,4 +781,56 @@ func TestHostAndErrorAnnotationInjection(t *testing.T) {
 		"200",
 	})
 	runAnnotationCases(t, []string{"from-to-www-redirect"}, []string{"true;", "true\nserver_name evil"})
+}
+
+// The balancing and canary annotations go into `set` values that Lua
+// parses: none may end the argument, start a variable or a directive, or
+// add a word or an attribute to what Lua reads (a cookie attribute, a
+// hash variable off the allow-list).
+func TestBalancingAnnotationInjection(t *testing.T) {
+	runAnnotationCases(t, []string{"upstream-hash-by"}, []string{
+		"$request_uri\"; return 200 pwned; #",
+		"$request_uri;}\nlocation /pwn { return 200 pwned; }",
+		"$request_body",
+		"${upstream_addr}",
+		"$uri v:remote_addr",
+		"$uri\\",
+	})
+	runAnnotationCases(t, []string{"session-cookie-name", "session-cookie-path", "session-cookie-domain", "session-cookie-samesite",
+		"session-cookie-max-age", "session-cookie-expires", "load-balance", "affinity", "affinity-mode"}, []string{
+		"x\"; set $atrium_upstream \"default_good-svc_80",
+		"x; Domain=evil.example",
+		"x path=/evil",
+		"$cookie_x",
+		"x}\nlocation /pwn { return 200 pwned; }",
+	})
+	runAnnotationCases(t, []string{"canary", "canary-by-header", "canary-by-header-value", "canary-by-header-pattern",
+		"canary-by-cookie", "canary-weight", "canary-weight-total"}, []string{
+		"x\"; set $atrium_upstream \"default_good-svc_80",
+		"a upstream=default_good-svc_80",
+		"a\\d",
+		"x}\nlocation /pwn { return 200 pwned; }",
+	})
+}
+
+// A canary-by-header-pattern may hold '$' and braces ("^${x}$" is a valid
+// regex): it reaches nginx.conf only in base64, never as a variable.
+func TestCanaryPatternNeverRaw(t *testing.T) {
+	o := testOptions(t, goldenDir)
+	for _, pattern := range []string{"^${host}$", "^(a|b){1,3}$", "x$"} {
+		snap, evil := injectionSnapshot(t)
+		evil.Annotations[annotationPrefix+"canary"] = "true"
+		evil.Annotations[annotationPrefix+"canary-by-header"] = "X-Canary"
+		evil.Annotations[annotationPrefix+"canary-by-header-pattern"] = pattern
+		evil.Spec.Rules = []networkingv1.IngressRule{ingressRule(victimHost,
+			httpPath(victimPath, fzPtr(networkingv1.PathTypePrefix), serviceBackend("evil-svc", "http", 0)))}
+		r := renderSnapshot(t, snap, o)
+		if bytes.Contains(r.conf, []byte(pattern)) {
+			t.Fatalf("pattern %q is in nginx.conf as written", pattern)
+		}
+		if !strings.Contains(string(r.conf), "pattern="+base64.StdEncoding.EncodeToString([]byte(pattern))) {
+			t.Fatalf("pattern %q: the canary is not in nginx.conf: %v", pattern, r.probs)
+		}
+		nginxTest(t, r.conf, r.cfg)
+	}
 }

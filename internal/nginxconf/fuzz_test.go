@@ -397,12 +397,44 @@ var annotationExamples = []map[string][]string{
 	{"backend-protocol": {"GRPCS"}, "proxy-ssl-secret": {baseNS + "/atrb-proxy-ssl", baseNS + "/atrb-proxy-ssl2"}, "proxy-ssl-server-name": {"on", "off"}},
 	{"custom-headers": {baseNS + "/atrb-headers", baseNS + "/atrb-headers2"}},
 	{"custom-headers": {baseNS + "/atrb-headers", baseNS + "/atrb-headers2"}, "backend-protocol": {"GRPC"}},
+	{"load-balance": {"least_conn", "ewma"}},
+	{"load-balance": {"ewma", "least_connections"}, "backend-protocol": {"GRPC"}},
+	{"upstream-hash-by": {"$request_uri", "${http_x_user}-v1"}},
+	{"upstream-hash-by": {"$cookie_user", "$remote_addr$arg_x"}, "load-balance": {"ewma"}, "backend-protocol": {"GRPC"}},
+	{
+		"affinity": {"cookie"}, "affinity-mode": {"balanced", "persistent"}, "session-cookie-name": {"route", "A_B"},
+		"session-cookie-path": {"/x", "/y/z"}, "session-cookie-domain": {".example.com", "b.example"},
+		"session-cookie-max-age": {"60", "-1"}, "session-cookie-expires": {"3600", "0"}, "session-cookie-samesite": {"None", "lax"},
+		"session-cookie-conditional-samesite-none": {"true", "false"}, "session-cookie-secure": {"true", "false"},
+		"session-cookie-change-on-failure": {"true", "false"},
+	},
+	{
+		"affinity": {"cookie"}, "affinity-mode": {"persistent", "persistent-drainable"}, "session-cookie-name": {"x", "y"},
+		"session-cookie-path": {"/a", "/b"}, "session-cookie-domain": {"a.example", "b.example"}, "session-cookie-max-age": {"1", "2"},
+		"session-cookie-expires": {"1", "2"}, "session-cookie-samesite": {"Strict", "Lax"},
+		"session-cookie-conditional-samesite-none": {"false", "true"}, "session-cookie-secure": {"false", "true"},
+		"session-cookie-change-on-failure": {"false", "true"}, "backend-protocol": {"GRPC"},
+	},
+	// Canary examples come with a main Ingress (see annotationIngresses).
+	{
+		"canary": {"true"}, "canary-by-header": {"X-Canary", "X-B"}, "canary-by-header-value": {"v2", "a/b:c"},
+		"canary-by-cookie": {"canary", "c2"}, "canary-weight": {"20", "0"}, "canary-weight-total": {"100", "1000"},
+		"load-balance": {"ewma", "least_conn"}, "affinity-canary-behavior": {"sticky", "legacy"},
+	},
+	{
+		"canary": {"true"}, "canary-by-header": {"X-Canary", "X-B"}, "canary-by-header-pattern": {"^(v2|beta)-[0-9]{1,3}$", "x.*"},
+		"canary-by-cookie": {"a", "b"}, "canary-weight": {"5", "50"}, "canary-weight-total": {"200", "1000"},
+		"upstream-hash-by": {"$request_uri", "$cookie_x"}, "affinity-canary-behavior": {"legacy", "sticky"}, "backend-protocol": {"GRPC"},
+	},
 }
 
 // fuzzAllowedHeaders are the custom-headers names the model's renders allow
 // (global-allowed-response-headers); the ConfigMaps of baselineSnapshot
 // set them.
 var fuzzAllowedHeaders = []string{"X-Atrium-A"}
+
+// canaryService backs the canary annotation examples.
+const canaryService = "atrb-canary"
 
 // proxy_next_upstream (grpc_next_upstream for gRPC) takes one argument per
 // condition, so the examples need every count the annotation allows.
@@ -418,6 +450,33 @@ func init() {
 			map[string][]string{"proxy-next-upstream": {a, b}},
 			map[string][]string{"proxy-next-upstream": {a, b}, "backend-protocol": {"GRPC"}})
 	}
+}
+
+// annotationIngresses are the extra Ingresses of annotation example i:
+// annotationIngress, and for a canary example a main Ingress for the
+// canary's paths before it (the canary example's other annotations, such
+// as backend-protocol, go to the main one, where a canary takes them from).
+func annotationIngresses(i, variant int) []*networkingv1.Ingress {
+	ing := annotationIngress(i, variant)
+	if _, ok := annotationExamples[i]["canary"]; !ok {
+		return []*networkingv1.Ingress{ing}
+	}
+	main := annotationIngress(i, variant)
+	main.Name += "-main"
+	main.CreationTimestamp = newIngress("", "", 0).CreationTimestamp
+	main.Annotations = map[string]string{}
+	for k, v := range ing.Annotations {
+		if !canaryKeys[strings.TrimPrefix(k, annotationPrefix)] {
+			main.Annotations[k] = v
+			delete(ing.Annotations, k)
+		}
+	}
+	be := serviceBackend(canaryService, "", basePort)
+	for j := range ing.Spec.Rules[0].HTTP.Paths {
+		ing.Spec.Rules[0].HTTP.Paths[j].Backend = be
+	}
+	ing.Spec.TLS = nil
+	return []*networkingv1.Ingress{main, ing}
 }
 
 // annotationIngress is the extra Ingress of annotation example i, on its
@@ -450,6 +509,11 @@ var annotationWord = regexp.MustCompile(`^[A-Za-z0-9._~:/?#\[\]@!&()*+,=%-]+$`)
 // Places where the annotation examples differ by such a word accept any
 // such word (placeholder ANNTARGET); nowhere else may a '$' come from input.
 var rewriteTargetWord = regexp.MustCompile(`^(/[A-Za-z0-9._~!&()*+,=:@/-]*|\$[1-9])+$`)
+
+// specWord is what the value of the `set`s carrying balancing and canary
+// settings to Lua may hold (placeholder ANNSPEC): space-separated
+// annotation words ($atrium_hash_by, $atrium_affinity, $atrium_canary).
+var specWord = regexp.MustCompile(`^[A-Za-z0-9._~:/?#\[\]@!&()*+,=%-]+( [A-Za-z0-9._~:/?#\[\]@!&()*+,=%-]+)*$`)
 
 // mapEntry is the name under which the model keeps the entries of map
 // blocks: an entry's first word is its source value, which input may
@@ -626,7 +690,9 @@ func buildModel(t testing.TB) (*confModel, string) {
 		bl := baseline{name: fmt.Sprintf("annotation example %v", annotationExamples[i]), ann: i}
 		for v := 0; v < 2; v++ {
 			snap := baselineSnapshot(t)
-			snap.Ingresses = append(snap.Ingresses, annotationIngress(i, v))
+			snap.Ingresses = append(snap.Ingresses, annotationIngresses(i, v)...)
+			svc, es := backendObjects(baseNS, canaryService, "http", basePort)
+			snap.Services, snap.EndpointSlices = append(snap.Services, svc), append(snap.EndpointSlices, es)
 			bl.snaps = append(bl.snaps, snap)
 		}
 		renders = append(renders, bl)
@@ -679,9 +745,10 @@ func buildModel(t testing.TB) (*confModel, string) {
 				}
 			}
 			if bl.ann >= 0 {
-				ing := annotationIngress(bl.ann, 0)
-				add("HOST", ing.Spec.Rules[0].Host)
-				add("SOURCE", ing.Namespace+"/"+ing.Name)
+				for _, ing := range annotationIngresses(bl.ann, 0) {
+					add("HOST", ing.Spec.Rules[0].Host)
+					add("SOURCE", ing.Namespace+"/"+ing.Name)
+				}
 			}
 			sort.SliceStable(subs, func(a, b int) bool { return len(subs[a].from) > len(subs[b].from) })
 			var pairs []string
@@ -764,6 +831,8 @@ func buildModel(t testing.TB) (*confModel, string) {
 							p = ph("ANNTARGET")
 						case place == "http/map/"+mapEntry && j == 0 && corsOriginRegexWord.MatchString(a) && corsOriginRegexWord.MatchString(od.Args[j]):
 							p = ph("ANNORIGIN")
+						case place == "http/server/location/set" && j == 1 && specWord.MatchString(a) && specWord.MatchString(od.Args[j]):
+							p = ph("ANNSPEC")
 						default:
 							problems = append(problems, fmt.Sprintf("%s: %s argument %d %q / %q is not one URL-safe word", bl.name, place, j, a, od.Args[j]))
 							p = ph("ANN")
@@ -879,6 +948,9 @@ func matchAny(pats map[string]bool, s string, vals map[string][]string) (ok, der
 			return true, true
 		}
 		if p == ph("ANNORIGIN") && corsOriginRegexWord.MatchString(s) {
+			return true, true
+		}
+		if p == ph("ANNSPEC") && specWord.MatchString(s) {
 			return true, true
 		}
 		if strings.IndexByte(p, 0) >= 0 && matchPattern(p, s, vals) {

@@ -17,9 +17,12 @@ type Config struct {
 	AccessLog             string
 	StatusListen          string
 	ModulesDir            string
-	LuaFile               string
-	EndpointsFile         string
-	ControlSocket         string
+	// LuaModules are loaded in this order at start (later ones use the
+	// earlier ones): atrium (endpoints, round robin), atrium_balance
+	// (other algorithms), atrium_canary.
+	LuaModules    []LuaModule
+	EndpointsFile string
+	ControlSocket string
 	// SinkDir holds the 503 servers' sockets; SinkCert is the certificate
 	// of the TLS ones ("" without HTTPS: then there are none).
 	SinkDir  string
@@ -49,6 +52,17 @@ type Config struct {
 	TLSPools []string
 	// Files are the certificate files the config refers to, by path relative to Dir.
 	Files []File
+}
+
+// LuaModule is a Lua module nginx loads from File as Name.
+type LuaModule struct {
+	Name, File string
+}
+
+// TrackedDefault says the ConfigMap's load-balance needs atrium.lua in
+// every location's log phase (least_conn, ewma).
+func (c *Config) TrackedDefault() bool {
+	return c.G.LoadBalance == algoLeastConn || c.G.LoadBalance == algoEWMA
 }
 
 // File is a file nginx needs next to its config (certificates with keys).
@@ -156,6 +170,19 @@ type Location struct {
 	// ReaddHSTS repeats the http-level HSTS header, which a location's own
 	// add_header directives hide (set by config()).
 	ReaddHSTS bool
+	// Balance is load-balance, upstream-hash-by or affinity when they
+	// differ from the ConfigMap's default (nil: the common balancer);
+	// always set with a Canary. See balance.go and canary.go.
+	Balance *Balance
+	Canary  *Canary
+}
+
+// Policy says the location proxies to the policy balancer (atrium_policy).
+func (l Location) Policy() bool { return l.Balance != nil }
+
+// Tracked says the location needs atrium.lua in the log phase.
+func (l Location) Tracked() bool {
+	return (l.Balance != nil && l.Balance.Tracked()) || l.Canary.Tracked()
 }
 
 // ErrorPage is nginx's `error_page <Code> = <Location>`.
