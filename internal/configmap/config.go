@@ -56,6 +56,11 @@ type Config struct {
 	// the default backend answers instead, everywhere but on paths of
 	// Ingresses with their own custom-http-errors annotation.
 	CustomHTTPErrors []int
+
+	// LimitReqStatusCode and LimitConnStatusCode answer requests refused
+	// by limit-rps/limit-rpm and by limit-connections.
+	LimitReqStatusCode  int
+	LimitConnStatusCode int
 }
 
 // Defaults are ingress-nginx's defaults for the supported keys.
@@ -96,5 +101,8 @@ func Defaults() Config {
 		ClientHeaderTimeout:      60,
 
 		ErrorLogLevel: "notice",
+
+		LimitReqStatusCode:  503,
+		LimitConnStatusCode: 503,
 	}
 }
