@@ -34,6 +34,12 @@ type ingressAnnotations struct {
 	// is default-backend's upstream ("" when unset or unusable).
 	customErrors    []int
 	defaultUpstream string
+	// limits, mirror and satisfy: the limit-*, mirror-* and satisfy
+	// annotations; passthrough is ssl-passthrough (with the flag).
+	limits      *Limits
+	mirror      *Mirror
+	satisfy     string
+	passthrough bool
 }
 
 // ingress-nginx's CORS defaults.
@@ -184,6 +190,11 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 	a.wwwRedirect = s.FromToWWWRedirect != nil && *s.FromToWWWRedirect
 	a.aliases = s.ServerAlias
 	a.customErrors = s.CustomHTTPErrors
+	a.limits = limitSettings(ing.Namespace, ing.Name, s)
+	a.mirror = mirrorSettings(ing.Namespace, ing.Name, s)
+	if s.Satisfy != nil {
+		a.satisfy = *s.Satisfy
+	}
 	if s.DefaultBackend != nil && !a.failClosed {
 		// A Service that is missing now may come: a warning, and the
 		// default backends after it answer meanwhile.
@@ -214,7 +225,10 @@ func (a ingressAnnotations) apply(l Location) Location {
 		r := *a.redirect
 		l.Redirect, l.Upstream, l.Status = &r, "", 0
 	}
-	l.Allow, l.Deny, l.Proxy = a.allow, a.deny, a.proxy
+	l.Allow, l.Deny, l.Proxy, l.Satisfy = a.allow, a.deny, a.proxy, a.satisfy
+	if l.Redirect == nil {
+		l.Limits, l.Mirror = a.limits, a.mirror
+	}
 	if a.cors != nil && l.Redirect == nil {
 		c := *a.cors
 		l.CORS = &c

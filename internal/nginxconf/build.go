@@ -68,6 +68,11 @@ func (o Options) validate() error {
 			errs = append(errs, fmt.Errorf("bind address %q is not an IP address", a))
 		}
 	}
+	for _, a := range o.Resolvers {
+		if !isIP(a) {
+			errs = append(errs, fmt.Errorf("resolver %q is not an IP address", a))
+		}
+	}
 	if o.WorkerProcesses != "" && o.WorkerProcesses != "auto" {
 		if n, err := strconv.Atoi(o.WorkerProcesses); err != nil || n < 1 || n > 1024 {
 			errs = append(errs, fmt.Errorf("worker processes %q must be auto or 1-1024", o.WorkerProcesses))

@@ -104,6 +104,7 @@ func (b *builder) config() *Config {
 		srv.Locations = append(srv.Locations, noAutoRedirect(srv.Locations)...)
 		sortLocations(srv.Locations)
 		srv.ErrorLocations = b.serverErrorLocations(srv.Locations)
+		srv.Mirrors = serverMirrors(srv.Locations)
 		cfg.Servers = append(cfg.Servers, srv)
 	}
 	logIdentities(cfg)
@@ -113,6 +114,15 @@ func (b *builder) config() *Config {
 		cfg.RedirectPortHTTP = portSuffix(o.HTTPPort, 80)
 	}
 	cfg.CORSMaps = corsMaps(cfg.Servers)
+	cfg.LimitZones = limitZones(cfg.Servers)
+	if hasMirrors(cfg.Servers) {
+		for _, r := range o.Resolvers {
+			if strings.Contains(r, ":") {
+				r = "[" + r + "]" // nginx reads a bare IPv6 address's last group as a port
+			}
+			cfg.Resolvers = append(cfg.Resolvers, r)
+		}
+	}
 	cfg.Upstreams = b.be.list()
 	for p, d := range b.files {
 		cfg.Files = append(cfg.Files, File{Path: p, Data: d})

@@ -43,6 +43,10 @@ type Config struct {
 	RedirectPortHTTP, RedirectPortHTTPS string
 	// Files are the certificate files the config refers to, by path relative to Dir.
 	Files []File
+	// LimitZones are the limit zones in use, one per Ingress, by Zone.
+	LimitZones []Limits
+	// Resolvers are the DNS servers of the mirror locations (IP addresses).
+	Resolvers []string
 }
 
 // File is a file nginx needs next to its config (certificates with keys).
@@ -76,6 +80,8 @@ type Server struct {
 	// ErrorLocations are the named locations the locations' error pages
 	// refer to, with those they fall back on, sorted by name.
 	ErrorLocations []ErrorLocation
+	// Mirrors are the mirror locations the locations use, by Location.
+	Mirrors []Mirror
 }
 
 // HostRedirect is a server that answers every request for From with a 308
@@ -144,6 +150,53 @@ type Location struct {
 	// ErrorInfo is what the default backend is told about this location;
 	// set when it has ErrorPages or a DefaultUpstream.
 	ErrorInfo *ErrorInfo
+	// Limits are the rate limits of the location's Ingress (nil: none).
+	Limits *Limits
+	// Mirror copies each request to a mirror location (nil: none).
+	Mirror *Mirror
+	// Satisfy is nginx's satisfy, "any" or "all" ("": nginx's default, all).
+	Satisfy string
+}
+
+// Limits are the limit-* annotations of one Ingress. Zones are per Ingress
+// and per client address (Key), as in ingress-nginx; the allow-listed
+// addresses get an empty key, which nginx does not count.
+type Limits struct {
+	// ID is a hash of the Ingress's namespace and name: the zone key
+	// variables are atrium_limit_<ID> and atrium_limit_allow_<ID>. nginx
+	// refuses a reload that gives a zone another key, so each zone's key
+	// depends only on the zone's name. "" when no zone is needed.
+	ID string
+	// Zone starts the zone names: Zone+"_conn", "_rps", "_rpm".
+	Zone string
+	// Source names the Ingress (namespace/name), for a comment.
+	Source string
+	// Conn, RPS and RPM are the limits (0: off); RPSBurst and RPMBurst
+	// the bursts (limit times limit-burst-multiplier).
+	Conn, RPS, RPM     int
+	RPSBurst, RPMBurst int
+	// Allow are the CIDRs that are not counted (limit-allowlist).
+	Allow []string
+	// Rate and RateAfter are limit-rate and limit-rate-after in KiB (0: off).
+	Rate, RateAfter int
+}
+
+// Mirror is mirror-target with its settings: the location copies each
+// request to the internal location Location, which proxies it to URL.
+type Mirror struct {
+	// Location is the internal location's URI, which no Ingress path can
+	// be ('|' is not a path character).
+	Location string
+	// URL is the validated target without $request_uri.
+	URL string
+	// RequestURI appends the client's URI ($request_uri); else HasPath
+	// sends URL's path with the client's query, as a static proxy_pass
+	// would; else the location's own URI goes with the query.
+	RequestURI, HasPath bool
+	// Host is the Host header sent to the mirror.
+	Host string
+	// RequestBody is mirror-request-body.
+	RequestBody bool
 }
 
 // ErrorPage is nginx's `error_page <Code> = <Location>`.

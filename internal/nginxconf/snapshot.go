@@ -78,6 +78,11 @@ type Options struct {
 	// Debian's /usr/share/nginx/modules.
 	ModulesDir string
 
+	// Resolvers are the DNS servers (IP addresses) that resolve the host
+	// names of mirror-target at request time; the controller reads them
+	// from /etc/resolv.conf. Empty: mirror targets must be IP addresses.
+	Resolvers []string
+
 	// AccessLog is the access log path; empty turns access logging off.
 	AccessLog string
 
