@@ -195,6 +195,21 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 	if s.Satisfy != nil {
 		a.satisfy = *s.Satisfy
 	}
+	if s.SSLPassthrough != nil && *s.SSLPassthrough && !a.failClosed {
+		if b.opts.SSLPassthrough {
+			a.passthrough = true
+			// As ingress-nginx: plain HTTP to a passthrough backend goes
+			// over TLS, since its port speaks TLS.
+			if p.GRPC() {
+				p.Protocol = "GRPCS"
+			} else {
+				p.Protocol = "HTTPS"
+			}
+		} else {
+			b.ps.add(ref, b.annField("ssl-passthrough"), ReasonAnnotationIgnored,
+				"ignored: the controller runs without --enable-ssl-passthrough, so nginx terminates TLS for the Ingress's hosts")
+		}
+	}
 	if s.DefaultBackend != nil && !a.failClosed {
 		// A Service that is missing now may come: a warning, and the
 		// default backends after it answer meanwhile.

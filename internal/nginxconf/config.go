@@ -115,6 +115,7 @@ func (b *builder) config() *Config {
 	}
 	cfg.CORSMaps = corsMaps(cfg.Servers)
 	cfg.LimitZones = limitZones(cfg.Servers)
+	cfg.Passthrough = b.passthroughConfig(cfg)
 	if hasMirrors(cfg.Servers) {
 		for _, r := range o.Resolvers {
 			if strings.Contains(r, ":") {

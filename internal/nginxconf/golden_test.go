@@ -37,6 +37,8 @@ type caseOptions struct {
 	ConfigMap map[string]string `json:"configMap"`
 	// Resolvers are the DNS servers for mirror-target host names.
 	Resolvers []string `json:"resolvers"`
+	// SSLPassthrough is --enable-ssl-passthrough.
+	SSLPassthrough bool `json:"sslPassthrough"`
 }
 
 func testOptions(t testing.TB, dir string) Options {
@@ -99,6 +101,7 @@ func loadCaseOptions(t *testing.T, dir string) (Snapshot, Options, caseOptions) 
 			o.HTTPSPort = co.HTTPSPort
 		}
 		o.Resolvers = co.Resolvers
+		o.SSLPassthrough = co.SSLPassthrough
 		if co.ConfigMap != nil {
 			r := configmap.Parse(co.ConfigMap, configmap.Defaults())
 			if len(r.Invalid)+len(r.Unknown) > 0 {

@@ -47,6 +47,42 @@ type Config struct {
 	LimitZones []Limits
 	// Resolvers are the DNS servers of the mirror locations (IP addresses).
 	Resolvers []string
+	// Passthrough is the TLS front of --enable-ssl-passthrough (nil: off).
+	Passthrough *Passthrough
+}
+
+// Passthrough is --enable-ssl-passthrough: nginx's stream module listens
+// on the HTTPS port and reads the SNI of each connection. Connections for
+// an ssl-passthrough host go, unopened, to the endpoints of its Service;
+// all others go to the http servers' TLS listener, moved to TLSSocket,
+// with a PROXY protocol header carrying the client's address. Passthrough
+// connections take a second hop (Socket) that drops that header again.
+type Passthrough struct {
+	TLSSocket string
+	Socket    string
+	// Routes are the passthrough hosts, sorted by host.
+	Routes []PassthroughRoute
+	// Upstreams are the Routes' endpoints, by name. They are in nginx.conf
+	// (the stream module has no Lua balancer), so endpoint changes reload.
+	Upstreams []Upstream
+	// HTTPSPort is the public HTTPS port, reported as X-Forwarded-Port for
+	// requests that came through TLSSocket (which has no port).
+	HTTPSPort int
+	// ProxyProtocolRealIP takes the client address of requests through
+	// TLSSocket from the PROXY protocol header; TrustSocket instead trusts
+	// TLSSocket as a proxy for the ConfigMap's forwarded-for-header (when
+	// enable-real-ip or use-forwarded-headers is on and proxy-real-ip-cidr
+	// trusts 127.0.0.1, which is where ingress-nginx's hop comes from).
+	ProxyProtocolRealIP bool
+	TrustSocket         bool
+}
+
+// PassthroughRoute sends the TLS connections for Host to Upstream.
+type PassthroughRoute struct {
+	Host string
+	// Regex is the map regex of a wildcard Host ("" for an exact one).
+	Regex    string
+	Upstream string
 }
 
 // File is a file nginx needs next to its config (certificates with keys).

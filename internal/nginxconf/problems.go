@@ -24,6 +24,9 @@ const (
 	ReasonHostConflict            Reason = "HostConflict"
 	ReasonInvalidAnnotation       Reason = "InvalidAnnotation"
 	ReasonUnsupportedAnnotation   Reason = "UnsupportedAnnotations"
+	// ReasonAnnotationIgnored: a valid annotation that cannot take effect
+	// (ssl-passthrough without the flag, or without a host or backend).
+	ReasonAnnotationIgnored Reason = "AnnotationIgnored"
 )
 
 // ObjectRef names the object a Problem belongs to.

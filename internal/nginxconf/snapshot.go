@@ -50,6 +50,11 @@ type Options struct {
 	// Global holds the ConfigMap settings (nil: ingress-nginx's defaults).
 	Global *configmap.Config
 
+	// SSLPassthrough is --enable-ssl-passthrough: the ssl-passthrough
+	// annotation is honoured (else ignored with a Problem) and the HTTPS
+	// port is served by a stream front that routes by SNI.
+	SSLPassthrough bool
+
 	// AnnotationsPrefix is the prefix of the ingress-nginx annotations read
 	// ("nginx.ingress.kubernetes.io" when empty).
 	AnnotationsPrefix string
