@@ -87,7 +87,8 @@ func init() {
 		Key:   "mirror-request-body",
 		Scope: ScopeIngress,
 		Risk:  RiskLow,
-		Doc:   "`on` (default) or `off`: send the request body to the mirror too (`on` reads the whole body before proxying).",
+		Doc: "`on` (default) or `off`: send the request body to the mirror too (`on` reads the whole body before proxying). " +
+			"With `off` the mirror gets no body and no Content-Length (ingress-nginx keeps the length, so its mirror waits for a body that never comes).",
 		Parse: func(value string, s *Set) error {
 			b, err := parseOnOff(value)
 			if err != nil {
