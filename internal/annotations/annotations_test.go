@@ -272,7 +272,7 @@ func TestRateLimits(t *testing.T) {
 	for k, vs := range map[string][]string{
 		"limit-rps":              {"", "-1", "+5", "1.5", "1000001", "5r/s"},
 		"limit-rpm":              {"x", "1e3"},
-		"limit-connections":      {"1,2"},
+		"limit-connections":      {"1,2", "65536"},
 		"limit-burst-multiplier": {"1001", "-5"},
 		"limit-rate":             {"1048577", "1m"},
 		"limit-rate-after":       {"1073741825", " "},

@@ -15,6 +15,7 @@ import (
 // overflowing nginx's integers.
 const (
 	maxLimit           = 1000000
+	maxConnections     = 65535 // nginx's limit_conn maximum
 	maxBurstMultiplier = 1000
 	maxRateKiB         = 1 << 20 // limit-rate: 1 GiB/s
 	maxRateAfterKiB    = 1 << 30 // limit-rate-after: 1 TiB
@@ -57,9 +58,10 @@ func init() {
 		"more are refused with `limit-req-status-code` (503). 0: no limit."+perIngress,
 		maxLimit, "a number of requests", func(s *Set) **int { return &s.LimitRPM })
 	limitDef("limit-connections", "Requests in progress at once from one client address; more are refused with the ConfigMap's "+
-		"`limit-conn-status-code` (503). 0: no limit."+perIngress,
-		maxLimit, "a number of connections", func(s *Set) **int { return &s.LimitConnections })
-	limitDef("limit-burst-multiplier", "Burst of `limit-rps` and `limit-rpm` as a multiple of the limit; default 5.",
+		"`limit-conn-status-code` (503). 0: no limit; at most 65535 (nginx's maximum)."+perIngress,
+		maxConnections, "a number of connections", func(s *Set) **int { return &s.LimitConnections })
+	limitDef("limit-burst-multiplier", "Burst of `limit-rps` and `limit-rpm` as a multiple of the limit; default 5; 0: no burst "+
+		"(ingress-nginx then writes `burst=0`, which nginx refuses, failing every reload).",
 		maxBurstMultiplier, "a multiplier", func(s *Set) **int { return &s.LimitBurstMultiplier })
 	limitDef("limit-rate", "KiB per second sent to the client per request (nginx `limit_rate`); 0: no limit.",
 		maxRateKiB, "a number of KiB per second", func(s *Set) **int { return &s.LimitRate })
