@@ -2,12 +2,15 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/atrium-ingress/atrium/test/echoserver/echo"
 )
@@ -131,6 +134,23 @@ func TestAnnotationsRateLimits(t *testing.T) {
 	if c := seq(rpm, 10); onlyStatuses(c, 200, 503) != nil && onlyStatuses(c, 503) != nil {
 		t.Errorf("limit-rpm 1, burst 1, 10 requests in a row: %v, want 503 after the burst", c)
 	}
+	// Allow-listing this client on the limited Ingress is a reload that
+	// keeps the zones (nginx refuses one that changes a zone's key).
+	ing, err := env.client.NetworkingV1().Ingresses(ns).Get(context.Background(), "rps", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ing.Annotations[annPrefix+"limit-allowlist"] = me
+	if _, err := env.client.NetworkingV1().Ingresses(ns).Update(context.Background(), ing, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, settle, "allow-list added to limit-rps", func() error {
+		c, err := burst(rps, 30, nil)
+		if err != nil {
+			return err
+		}
+		return onlyStatuses(c, 200)
+	})
 	if c, err := burst(allowed, 30, nil); err != nil || onlyStatuses(c, 200) != nil {
 		t.Errorf("limit-allowlist %s: %v %v, want only 200", me, c, err)
 	}
