@@ -148,7 +148,8 @@ local function nonempty(s)
   return s
 end
 
--- default_backend runs (access phase) only in locations with the
+-- default_backend runs (rewrite phase: in the access phase it would count
+-- as a passed access check under "satisfy any") only in locations with the
 -- default-backend annotation: when the location's upstream has no ready
 -- endpoint (or none at all: its Service is missing), the annotation's
 -- Service ($atrium_default_upstream) gets the request, told why with the

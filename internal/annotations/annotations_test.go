@@ -101,6 +101,19 @@ func TestParseRefusesInjection(t *testing.T) {
 		"canary-by-cookie":          "c;d",
 		"canary-weight":             "-1",
 		"canary-weight-total":       "0",
+		"limit-rps":                 "5;",
+		"limit-rpm":                 "-1",
+		"limit-connections":         "1 2",
+		"limit-burst-multiplier":    "$x",
+		"limit-rate":                "10k",
+		"limit-rate-after":          "0x10",
+		"limit-allowlist":           "10.0.0.0/8;",
+		"limit-whitelist":           "all",
+		"mirror-target":             "http://m.example/$host",
+		"mirror-host":               "m.example\";",
+		"mirror-request-body":       "yes",
+		"ssl-passthrough":           "on",
+		"satisfy":                   "any;",
 	}
 	ann := map[string]string{}
 	for k, v := range bad {
@@ -303,5 +316,91 @@ func TestBalancing(t *testing.T) {
 		*s.CanaryByHeaderPattern != "^(v2|beta)-[0-9]{1,3}$" || *s.CanaryByCookie != "canary" || *s.CanaryWeight != 20 ||
 		*s.CanaryWeightTotal != 1000 || !s.CanaryConfigured() {
 		t.Fatalf("%+v %+v", r.Invalid, s)
+	}
+}
+
+func TestRateLimits(t *testing.T) {
+	r := Parse(map[string]string{
+		p + "limit-rps":              " 5",
+		p + "limit-rpm":              "0",
+		p + "limit-connections":      "2",
+		p + "limit-burst-multiplier": "1",
+		p + "limit-rate":             "100",
+		p + "limit-rate-after":       "1024",
+		p + "limit-whitelist":        "10.0.0.0/8",
+		p + "limit-allowlist":        "127.0.0.1, 192.168.0.0/16",
+	}, DefaultPrefix)
+	s := r.Set
+	if len(r.Invalid) != 0 || *s.LimitRPS != 5 || *s.LimitRPM != 0 || *s.LimitConnections != 2 || *s.LimitBurstMultiplier != 1 ||
+		*s.LimitRate != 100 || *s.LimitRateAfter != 1024 {
+		t.Fatalf("%+v %+v", r.Invalid, s)
+	}
+	// ingress-nginx: limit-allowlist wins over its alias limit-whitelist.
+	if want := []CIDR{"127.0.0.1/32", "192.168.0.0/16"}; !reflect.DeepEqual(s.LimitAllowlist, want) {
+		t.Errorf("allowlist %v, want %v", s.LimitAllowlist, want)
+	}
+	r = Parse(map[string]string{p + "limit-whitelist": "10.0.0.0/8"}, DefaultPrefix)
+	if want := []CIDR{"10.0.0.0/8"}; !reflect.DeepEqual(r.Set.LimitAllowlist, want) {
+		t.Errorf("limit-whitelist alone: %v, want %v", r.Set.LimitAllowlist, want)
+	}
+	for k, vs := range map[string][]string{
+		"limit-rps":              {"", "-1", "+5", "1.5", "1000001", "5r/s"},
+		"limit-rpm":              {"x", "1e3"},
+		"limit-connections":      {"1,2", "65536"},
+		"limit-burst-multiplier": {"1001", "-5"},
+		"limit-rate":             {"1048577", "1m"},
+		"limit-rate-after":       {"1073741825", " "},
+		"limit-allowlist":        {"", "10.0.0.300"},
+	} {
+		for _, v := range vs {
+			if r := Parse(map[string]string{p + k: v}, DefaultPrefix); len(r.Invalid) != 1 {
+				t.Errorf("%s %q accepted", k, v)
+			}
+		}
+	}
+}
+
+func TestMirror(t *testing.T) {
+	for v, want := range map[string]MirrorTarget{
+		"http://10.0.0.1:8080$request_uri":     {URL: "http://10.0.0.1:8080", RequestURI: true, Host: "10.0.0.1"},
+		" https://Test.Env.com/$request_uri ":  {URL: "https://Test.Env.com/", RequestURI: true, Host: "test.env.com", HasPath: true},
+		"http://mirror.ns.svc.cluster.local/x": {URL: "http://mirror.ns.svc.cluster.local/x", Host: "mirror.ns.svc.cluster.local", HasPath: true},
+		"http://[2001:db8::1]:80":              {URL: "http://[2001:db8::1]:80", Host: "2001:db8::1"},
+	} {
+		r := Parse(map[string]string{p + "mirror-target": v}, DefaultPrefix)
+		if len(r.Invalid) != 0 || *r.Set.MirrorTarget != want {
+			t.Errorf("%q: %+v %+v, want %+v", v, r.Invalid, r.Set.MirrorTarget, want)
+		}
+	}
+	for _, v := range []string{"", "m.example", "ftp://m.example/", "http://", "http://m.example/$uri", "http://m.example$request_uri$request_uri",
+		"http://$host/", "http://m.example/?a=1$request_uri", "http://m.example/#x", "http://u:p@m.example/", "http://m.example:0/",
+		"http://m.example:65536/", "http://m_example/", "http://m.example/a b", "http://m.example/\"", "http://m.example/;", "http://m.example/{",
+		"http://m.example/\nx", "http://m.example/%0a$request_uri x"} {
+		if r := Parse(map[string]string{p + "mirror-target": v}, DefaultPrefix); len(r.Invalid) != 1 {
+			t.Errorf("mirror-target %q accepted", v)
+		}
+	}
+	r := Parse(map[string]string{p + "mirror-host": " Mirror.Example:8080 ", p + "mirror-request-body": "off"}, DefaultPrefix)
+	if len(r.Invalid) != 0 || *r.Set.MirrorHost != "mirror.example:8080" || *r.Set.MirrorRequestBody {
+		t.Fatalf("%+v %+v", r.Invalid, r.Set)
+	}
+	for _, v := range []string{"", "a b", "a;b", "$host", "a\"b", "*.example.com"} {
+		if r := Parse(map[string]string{p + "mirror-host": v}, DefaultPrefix); len(r.Invalid) != 1 {
+			t.Errorf("mirror-host %q accepted", v)
+		}
+	}
+}
+
+func TestPassthroughAndSatisfy(t *testing.T) {
+	r := Parse(map[string]string{p + "ssl-passthrough": "true", p + "satisfy": " ANY "}, DefaultPrefix)
+	if len(r.Invalid) != 0 || !*r.Set.SSLPassthrough || *r.Set.Satisfy != "any" {
+		t.Fatalf("%+v %+v", r.Invalid, r.Set)
+	}
+	for k, vs := range map[string][]string{"ssl-passthrough": {"", "yes", "1"}, "satisfy": {"", "some", "any all"}} {
+		for _, v := range vs {
+			if r := Parse(map[string]string{p + k: v}, DefaultPrefix); len(r.Invalid) != 1 {
+				t.Errorf("%s %q accepted", k, v)
+			}
+		}
 	}
 }

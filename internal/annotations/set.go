@@ -102,6 +102,26 @@ type Set struct {
 	CanaryByCookie        *string
 	CanaryWeight          *int
 	CanaryWeightTotal     *int
+
+	// Rate limits (limit-*), whole numbers with 0 meaning off; LimitRate
+	// and LimitRateAfter are in KiB. LimitAllowlist is limit-allowlist, or
+	// limit-whitelist when limit-allowlist is absent (finish).
+	LimitRPS             *int
+	LimitRPM             *int
+	LimitConnections     *int
+	LimitBurstMultiplier *int
+	LimitRate            *int
+	LimitRateAfter       *int
+	LimitAllowlist       []CIDR
+	limitWhitelist       []CIDR
+
+	// Mirroring: mirror-target, mirror-host, mirror-request-body.
+	MirrorTarget      *MirrorTarget
+	MirrorHost        *string
+	MirrorRequestBody *bool
+
+	SSLPassthrough *bool
+	Satisfy        *string // "any" or "all"
 }
 
 // CanaryConfigured says whether any canary-* annotation is set (with or
@@ -112,4 +132,10 @@ func (s *Set) CanaryConfigured() bool {
 }
 
 // finish applies the rules between annotations after all are parsed.
-func (s *Set) finish() {}
+func (s *Set) finish() {
+	// ingress-nginx: the annotation wins over its older alias.
+	if s.LimitAllowlist == nil {
+		s.LimitAllowlist = s.limitWhitelist
+	}
+	s.limitWhitelist = nil
+}

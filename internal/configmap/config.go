@@ -63,6 +63,11 @@ type Config struct {
 	// LoadBalance is the default algorithm: "round_robin", "least_conn"
 	// or "ewma".
 	LoadBalance string
+
+	// LimitReqStatusCode and LimitConnStatusCode answer requests refused
+	// by limit-rps/limit-rpm and by limit-connections.
+	LimitReqStatusCode  int
+	LimitConnStatusCode int
 }
 
 // Defaults are ingress-nginx's defaults for the supported keys.
@@ -104,6 +109,8 @@ func Defaults() Config {
 
 		ErrorLogLevel: "notice",
 
-		LoadBalance: "round_robin",
+		LoadBalance:         "round_robin",
+		LimitReqStatusCode:  503,
+		LimitConnStatusCode: 503,
 	}
 }

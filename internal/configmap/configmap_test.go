@@ -20,6 +20,7 @@ func TestParse(t *testing.T) {
 		"large-client-header-buffers": "8   16k",
 		"custom-http-errors":          "503, 404,404",
 		"load-balance":                "least_connections",
+		"limit-req-status-code":       "429",
 		"whatever-unknown":            "1",
 	}, Defaults())
 	if len(r.Invalid) != 0 {
@@ -41,6 +42,9 @@ func TestParse(t *testing.T) {
 	if c.LoadBalance != "least_conn" {
 		t.Errorf("load-balance = %q", c.LoadBalance)
 	}
+	if c.LimitReqStatusCode != 429 || c.LimitConnStatusCode != 503 {
+		t.Errorf("limit status codes %d %d", c.LimitReqStatusCode, c.LimitConnStatusCode)
+	}
 	if c.ProxyReadTimeout != 60 || !c.HSTS {
 		t.Error("unset keys must keep ingress-nginx's defaults")
 	}
@@ -50,17 +54,19 @@ func TestParse(t *testing.T) {
 func TestInvalidKeepsPrevious(t *testing.T) {
 	prev := Parse(map[string]string{"proxy-body-size": "20m", "block-cidrs": "10.0.0.0/8"}, Defaults()).Config
 	r := Parse(map[string]string{
-		"proxy-body-size":    "20m; return 200 x",
-		"block-cidrs":        "10.0.0.0/8; allow all",
-		"ssl-protocols":      "SSLv3",
-		"ssl-ciphers":        "HIGH;\"",
-		"error-log-level":    "verbose",
-		"block-user-agents":  "x\"; return 200",
-		"gzip-types":         "text/html; gzip off",
-		"custom-http-errors": "404;error_page 500 /x",
+		"proxy-body-size":        "20m; return 200 x",
+		"block-cidrs":            "10.0.0.0/8; allow all",
+		"ssl-protocols":          "SSLv3",
+		"ssl-ciphers":            "HIGH;\"",
+		"error-log-level":        "verbose",
+		"block-user-agents":      "x\"; return 200",
+		"gzip-types":             "text/html; gzip off",
+		"custom-http-errors":     "404;error_page 500 /x",
+		"limit-req-status-code":  "200",
+		"limit-conn-status-code": "503;",
 	}, prev)
-	if len(r.Invalid) != 8 {
-		t.Fatalf("%d refused, want 8: %+v", len(r.Invalid), r.Invalid)
+	if len(r.Invalid) != 10 {
+		t.Fatalf("%d refused, want 10: %+v", len(r.Invalid), r.Invalid)
 	}
 	if r.Config.ProxyBodySize != "20m" || !reflect.DeepEqual(r.Config.BlockCIDRs, []string{"10.0.0.0/8"}) {
 		t.Errorf("previous values not kept: %q %v", r.Config.ProxyBodySize, r.Config.BlockCIDRs)

@@ -136,3 +136,11 @@ func init() {
 	listKey("block-cidrs", "Comma-separated client CIDRs refused with 403 everywhere.", ",", cidr, func(c *Config) *[]string { return &c.BlockCIDRs })
 	listKey("block-user-agents", "Comma-separated exact User-Agent strings refused with 403 everywhere.", ",", userAgent, func(c *Config) *[]string { return &c.BlockUserAgents })
 }
+
+// Rate limits (the limit-* annotations).
+func init() {
+	intKey("limit-req-status-code", "Status code (400-599) of requests refused by the `limit-rps` and `limit-rpm` annotations; default 503.",
+		400, 599, func(c *Config) *int { return &c.LimitReqStatusCode })
+	intKey("limit-conn-status-code", "Status code (400-599) of requests refused by the `limit-connections` annotation; default 503.",
+		400, 599, func(c *Config) *int { return &c.LimitConnStatusCode })
+}

@@ -41,9 +41,11 @@ type Paths struct {
 	// ControlSocket is the unix socket nginx listens on for endpoint
 	// updates. Its directory is 0700: only our user can connect.
 	ControlSocket string
-	// SinkDir holds the unix sockets of nginx's own 503 servers, to which
-	// the balancer sends requests for upstreams without endpoints. Unlike
-	// the control directory it is 0755: workers connect to these as clients.
+	// SinkDir holds the unix sockets of nginx's own internal servers: the
+	// 503 servers, to which the balancer sends requests for upstreams
+	// without endpoints, and with --enable-ssl-passthrough the TLS and
+	// passthrough hops of the stream front. Unlike the control directory
+	// it is 0755: workers connect to these as clients.
 	SinkDir string
 }
 

@@ -42,6 +42,12 @@ type ingressAnnotations struct {
 	// on a canary Ingress (see canary.go).
 	bal    balanceAnn
 	canary *canaryAnn
+	// limits, mirror and satisfy: the limit-*, mirror-* and satisfy
+	// annotations; passthrough is ssl-passthrough (with the flag).
+	limits      *Limits
+	mirror      *Mirror
+	satisfy     string
+	passthrough bool
 }
 
 // ingress-nginx's CORS defaults.
@@ -202,6 +208,26 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 	if a.canary != nil {
 		a.bal.affinity = nil // a canary takes the main Ingress's affinity (canary.go)
 	}
+	a.limits = limitSettings(ing.Namespace, ing.Name, s)
+	a.mirror = mirrorSettings(ing.Namespace, ing.Name, s)
+	if s.Satisfy != nil {
+		a.satisfy = *s.Satisfy
+	}
+	if s.SSLPassthrough != nil && *s.SSLPassthrough && !a.failClosed {
+		if b.opts.SSLPassthrough {
+			a.passthrough = true
+			// As ingress-nginx: plain HTTP to a passthrough backend goes
+			// over TLS, since its port speaks TLS.
+			if p.GRPC() {
+				p.Protocol = "GRPCS"
+			} else {
+				p.Protocol = "HTTPS"
+			}
+		} else {
+			b.ps.add(ref, b.annField("ssl-passthrough"), ReasonIgnoredAnnotation,
+				"ignored: the controller runs without --enable-ssl-passthrough, so nginx terminates TLS for the Ingress's hosts")
+		}
+	}
 	if s.DefaultBackend != nil && !a.failClosed {
 		// A Service that is missing now may come: a warning, and the
 		// default backends after it answer meanwhile.
@@ -242,10 +268,13 @@ func (a ingressAnnotations) apply(l Location, res backendResult) Location {
 		r := *a.redirect
 		l.Redirect, l.Upstream, l.Status = &r, "", 0
 	}
-	l.Allow, l.Deny, l.Proxy, l.Headers = a.allow, a.deny, a.proxy, a.headers
+	l.Allow, l.Deny, l.Proxy, l.Headers, l.Satisfy = a.allow, a.deny, a.proxy, a.headers, a.satisfy
 	l = withTLSName(l, res.tlsName)
 	if l.Redirect == nil && l.Identity != nil {
 		l.Balance = a.bal.balance(l.Identity.Path, false)
+	}
+	if l.Redirect == nil {
+		l.Limits, l.Mirror = a.limits, a.mirror
 	}
 	if a.cors != nil && l.Redirect == nil {
 		c := *a.cors

@@ -20,7 +20,8 @@ func Build(s Snapshot, o Options) (*Config, []Problem, error) {
 		return nil, nil, err
 	}
 	b := &builder{opts: o, be: newBackends(s), secrets: map[string]*corev1.Secret{}, configMaps: configMapsByName(s.ConfigMaps),
-		servers: map[string]*serverBuild{}, regexHosts: map[string]string{}, files: map[string][]byte{}, errorLocs: map[string]ErrorLocation{}}
+		servers: map[string]*serverBuild{}, regexHosts: map[string]string{}, files: map[string][]byte{}, errorLocs: map[string]ErrorLocation{},
+		passthrough: map[string]*passEntry{}}
 	for _, sec := range s.Secrets {
 		b.secrets[sec.Namespace+"/"+sec.Name] = sec
 	}
@@ -74,6 +75,11 @@ func (o Options) validate() error {
 	for _, a := range o.BindAddresses {
 		if !isIP(a) {
 			errs = append(errs, fmt.Errorf("bind address %q is not an IP address", a))
+		}
+	}
+	for _, a := range o.Resolvers {
+		if !isIP(a) {
+			errs = append(errs, fmt.Errorf("resolver %q is not an IP address", a))
 		}
 	}
 	if o.WorkerProcesses != "" && o.WorkerProcesses != "auto" {
@@ -132,6 +138,8 @@ type builder struct {
 	errorLocs map[string]ErrorLocation
 	// order counts the Ingresses as they are added (oldest first).
 	order int
+	// passthrough are the ssl-passthrough backends by host.
+	passthrough map[string]*passEntry
 }
 
 // serverBuild collects one host's locations before they are sorted.
@@ -306,6 +314,9 @@ func (b *builder) ingress(in ingressInput) {
 			sb.fallback = defEntry
 		}
 		b.hostAnnotations(sb, in, r.HTTP != nil && len(r.HTTP.Paths) > 0)
+		if ann.passthrough {
+			b.passthroughHost(in, i)
+		}
 		if ann.appRoot != "" && !ann.failClosed {
 			b.addLocation(sb, &locationEntry{loc: ann.appRootLocation(source), owner: ref, userPath: "/", pathType: "app-root", ann: ann}, "metadata.annotations[app-root]")
 		}

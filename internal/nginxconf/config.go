@@ -116,6 +116,7 @@ func (b *builder) config() *Config {
 				cfg.LiteralDollar = cfg.LiteralDollar || strings.Contains(h.Value, "$")
 			}
 		}
+		srv.Mirrors = serverMirrors(srv.Locations)
 		cfg.Servers = append(cfg.Servers, srv)
 	}
 	logIdentities(cfg)
@@ -126,6 +127,16 @@ func (b *builder) config() *Config {
 	}
 	cfg.CORSMaps = corsMaps(cfg.Servers)
 	cfg.TLSPools = tlsPools(cfg.Servers)
+	cfg.LimitZones = limitZones(cfg.Servers)
+	cfg.Passthrough = b.passthroughConfig(cfg)
+	if hasMirrors(cfg.Servers) {
+		for _, r := range o.Resolvers {
+			if strings.Contains(r, ":") {
+				r = "[" + r + "]" // nginx reads a bare IPv6 address's last group as a port
+			}
+			cfg.Resolvers = append(cfg.Resolvers, r)
+		}
+	}
 	cfg.Upstreams = b.be.list()
 	for p, d := range b.files {
 		cfg.Files = append(cfg.Files, File{Path: p, Data: d})

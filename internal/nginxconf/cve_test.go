@@ -344,7 +344,25 @@ func TestCVE_2025_1098_Mirror(t *testing.T) {
 		payloadMirror,
 		"x;}\nlocation /pwn {return 200 pwned;}#",
 		"http://x/$request_uri\";}\nssl_engine /tmp/evil.so;#",
+		"http://x$request_uri;\nproxy_pass http://evil",
+		"http://x/$host$request_uri",
+		"http://x/\"$request_uri",
+		"http://x/\r\nHost: evil",
+		"http://x/ $request_uri",
 	})
+	// mirror-host is rendered only with a valid mirror-target: refused
+	// values must fail the Ingress closed rather than reach the mirror
+	// location.
+	for i, p := range []string{"x\";}\nlocation /pwn {return 200 pwned;}#", "$host", "x y", "evil.example.com;\nproxy_pass http://evil", "x\\"} {
+		t.Run(fmt.Sprintf("host-with-target/%d", i), func(t *testing.T) {
+			c := annotationCase(annotationPrefix+"mirror-host", p)
+			c.apply = func(ing *networkingv1.Ingress, v string) {
+				ing.Annotations[annotationPrefix+"mirror-host"] = v
+				ing.Annotations[annotationPrefix+"mirror-target"] = "http://198.18.0.9:8080$request_uri"
+			}
+			runInjection(t, c)
+		})
+	}
 	// The UID half of the CVE: Atrium must not render object UIDs, which
 	// `controller render -f` reads from files as they are.
 	t.Run("uid", func(t *testing.T) {
@@ -833,4 +851,22 @@ func TestCanaryPatternNeverRaw(t *testing.T) {
 		}
 		nginxTest(t, r.conf, r.cfg)
 	}
+}
+
+// The rate-limit and satisfy values go into http-level zones and location
+// directives: numbers, CIDRs and two words only.
+func TestLimitAnnotationInjection(t *testing.T) {
+	runAnnotationCases(t, []string{"limit-rps", "limit-rpm", "limit-connections", "limit-burst-multiplier", "limit-rate", "limit-rate-after"}, []string{
+		"5;}\nlimit_req_zone $x zone=pwn:1m rate=1r/s;#",
+		"5 nodelay",
+		"-5",
+		"$binary_remote_addr",
+		"5r/s",
+	})
+	runAnnotationCases(t, []string{"limit-allowlist", "limit-whitelist"}, []string{
+		"10.0.0.0/8 1;\ndefault 1;",
+		"0.0.0.0/0\";}\nlocation /pwn {return 200 pwned;}#",
+		"$remote_addr",
+	})
+	runAnnotationCases(t, []string{"satisfy", "ssl-passthrough"}, []string{"any;\nallow all", "all\"", "true;"})
 }

@@ -426,6 +426,23 @@ var annotationExamples = []map[string][]string{
 		"canary-by-cookie": {"a", "b"}, "canary-weight": {"5", "50"}, "canary-weight-total": {"200", "1000"},
 		"upstream-hash-by": {"$request_uri", "$cookie_x"}, "affinity-canary-behavior": {"legacy", "sticky"}, "backend-protocol": {"GRPC"},
 	},
+	{
+		"limit-rps": {"5", "7"}, "limit-rpm": {"60", "90"}, "limit-connections": {"3", "4"}, "limit-burst-multiplier": {"2", "3"},
+		"limit-allowlist": {"10.0.0.0/8,2001:db8::1", "192.0.2.0/24,198.18.0.1"}, "limit-rate": {"64", "32"}, "limit-rate-after": {"512", "1024"},
+	},
+	{"limit-rps": {"5", "7"}, "limit-whitelist": {"10.0.0.1", "192.0.2.0/24"}},
+	{"limit-rate": {"64", "32"}},
+	{"mirror-target": {"http://198.18.0.9:8080$request_uri", "https://atrium-mirror.example/$request_uri"}, "mirror-request-body": {"off"}},
+	{"mirror-target": {"http://atrium-mirror.example/x", "https://198.18.0.9/y/"}, "mirror-host": {"atrium-mirror-host.example", "h.example:8080"}},
+	{"mirror-target": {"http://198.18.0.9", "https://atrium-mirror.example:8443"}, "mirror-request-body": {"on"}},
+	{"satisfy": {"any", "all"}, "allowlist-source-range": {"198.18.0.0/15", "10.0.0.0/8"}},
+}
+
+// flagOnlyAnnotations have no annotationExamples entry because they take
+// effect only with a controller flag the fuzz baselines run without; the
+// reason names what covers their output instead.
+var flagOnlyAnnotations = map[string]string{
+	"ssl-passthrough": "--enable-ssl-passthrough: the ssl-passthrough goldens and TestPassthroughHostInjection",
 }
 
 // fuzzAllowedHeaders are the custom-headers names the model's renders allow
@@ -516,13 +533,13 @@ var rewriteTargetWord = regexp.MustCompile(`^(/[A-Za-z0-9._~!&()*+,=:@/-]*|\$[1-
 var specWord = regexp.MustCompile(`^[A-Za-z0-9._~:/?#\[\]@!&()*+,=%-]+( [A-Za-z0-9._~:/?#\[\]@!&()*+,=%-]+)*$`)
 
 // mapEntry is the name under which the model keeps the entries of map
-// blocks: an entry's first word is its source value, which input may
-// choose (CORS origins), so the model treats it as argument 0 of an entry
-// rather than as a directive name.
+// and geo blocks: an entry's first word is its source value, which input
+// may choose (CORS origins, limit-allowlist CIDRs), so the model treats it
+// as argument 0 of an entry rather than as a directive name.
 const mapEntry = "<map entry>"
 
 func modelDirective(ctx []string, d Directive) Directive {
-	if len(ctx) == 0 || ctx[len(ctx)-1] != "map" || d.IsBlock() {
+	if len(ctx) == 0 || (ctx[len(ctx)-1] != "map" && ctx[len(ctx)-1] != "geo") || d.IsBlock() {
 		return d
 	}
 	e := d
@@ -748,6 +765,8 @@ func buildModel(t testing.TB) (*confModel, string) {
 				for _, ing := range annotationIngresses(bl.ann, 0) {
 					add("HOST", ing.Spec.Rules[0].Host)
 					add("SOURCE", ing.Namespace+"/"+ing.Name)
+					add("ZONE", ing.Namespace+"_"+ing.Name)
+					add("ID", ingressID(ing.Namespace, ing.Name))
 				}
 			}
 			sort.SliceStable(subs, func(a, b int) bool { return len(subs[a].from) > len(subs[b].from) })
@@ -1249,6 +1268,9 @@ func (fz *fuzzEnv) check(t *testing.T, in fuzzInput, runNginx bool) {
 	}
 	if _, ok := acc[fzFieldName]; ok {
 		vals["SOURCE"] = []string{in.Namespace + "/" + in.Ingress}
+		// Limit zones and mirror locations are named after the Ingress.
+		vals["ZONE"] = []string{in.Namespace + "_" + in.Ingress}
+		vals["ID"] = []string{ingressID(in.Namespace, in.Ingress)}
 	}
 	conf, errs := fz.model.check(r.conf, vals)
 	if len(errs) > 0 {
@@ -1646,6 +1668,25 @@ var fuzzSeeds = []fuzzSeed{
 	{"annotation-use-regex-path-quote", seedWith(func(in *fuzzInput) {
 		in.Path, in.PathType, in.AnnKey, in.AnnValue = `/x" ; return 200 pwned; #`, 2, annotationPrefix+"use-regex", "true"
 	})},
+	{"annotation-limit-rps", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"limit-rps", "5" })},
+	{"annotation-limit-allowlist", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"limit-allowlist", "10.0.0.0/8, 2001:db8::/32"
+	})},
+	{"annotation-limit-rate-injection", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"limit-rate", "10k;}\nlocation /pwn {return 200 pwned;}#"
+	})},
+	{"annotation-mirror-target", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"mirror-target", "https://mirror.example:8443/$request_uri"
+	})},
+	{"annotation-mirror-target-injection", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"mirror-target", payloadMirror })},
+	{"annotation-mirror-target-variable", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"mirror-target", "http://$host/$request_uri"
+	})},
+	{"annotation-mirror-host-injection", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"mirror-host", "x\";\nproxy_pass http://evil;#"
+	})},
+	{"annotation-satisfy", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"satisfy", "any" })},
+	{"annotation-ssl-passthrough", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"ssl-passthrough", "true" })},
 	{"legacy-class-annotation", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = LegacyClassAnnotation, "other" })},
 	{"everything-invalid", fuzzInput{
 		Host: "a b", Path: "x", PathType: 4, Service: "S", Port: "P", Secret: "s/", Namespace: "n;", Ingress: "i{", AnnKey: "k", AnnValue: "v;", TLSHost: "t\n",
@@ -1717,7 +1758,7 @@ func TestAnnotationExamplesCoverAll(t *testing.T) {
 		}
 	}
 	for _, d := range annotations.Defs() {
-		if !have[d.Key] {
+		if !have[d.Key] && flagOnlyAnnotations[d.Key] == "" {
 			t.Errorf("annotation %s has no entry in annotationExamples", d.Key)
 		}
 	}

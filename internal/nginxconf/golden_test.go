@@ -35,6 +35,10 @@ type caseOptions struct {
 	ExternalNames map[string][]string `json:"externalNames"`
 	// ConfigMap is the data of the --configmap ConfigMap.
 	ConfigMap map[string]string `json:"configMap"`
+	// Resolvers are the DNS servers for mirror-target host names.
+	Resolvers []string `json:"resolvers"`
+	// SSLPassthrough is --enable-ssl-passthrough.
+	SSLPassthrough bool `json:"sslPassthrough"`
 }
 
 func testOptions(t testing.TB, dir string) Options {
@@ -96,6 +100,8 @@ func loadCaseOptions(t *testing.T, dir string) (Snapshot, Options, caseOptions) 
 		if co.HTTPSPort != 0 {
 			o.HTTPSPort = co.HTTPSPort
 		}
+		o.Resolvers = co.Resolvers
+		o.SSLPassthrough = co.SSLPassthrough
 		if co.ConfigMap != nil {
 			r := configmap.Parse(co.ConfigMap, configmap.Defaults())
 			if len(r.Invalid)+len(r.Unknown) > 0 {

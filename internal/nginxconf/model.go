@@ -52,6 +52,46 @@ type Config struct {
 	TLSPools []string
 	// Files are the certificate files the config refers to, by path relative to Dir.
 	Files []File
+	// LimitZones are the limit zones in use, one per Ingress, by Zone.
+	LimitZones []Limits
+	// Resolvers are the DNS servers of the mirror locations (IP addresses).
+	Resolvers []string
+	// Passthrough is the TLS front of --enable-ssl-passthrough (nil: off).
+	Passthrough *Passthrough
+}
+
+// Passthrough is --enable-ssl-passthrough: nginx's stream module listens
+// on the HTTPS port and reads the SNI of each connection. Connections for
+// an ssl-passthrough host go, unopened, to the endpoints of its Service;
+// all others go to the http servers' TLS listener, moved to TLSSocket,
+// with a PROXY protocol header carrying the client's address. Passthrough
+// connections take a second hop (Socket) that drops that header again.
+type Passthrough struct {
+	TLSSocket string
+	Socket    string
+	// Routes are the passthrough hosts, sorted by host.
+	Routes []PassthroughRoute
+	// Upstreams are the Routes' endpoints, by name. They are in nginx.conf
+	// (the stream module has no Lua balancer), so endpoint changes reload.
+	Upstreams []Upstream
+	// HTTPSPort is the public HTTPS port, reported as X-Forwarded-Port for
+	// requests that came through TLSSocket (which has no port).
+	HTTPSPort int
+	// ProxyProtocolRealIP takes the client address of requests through
+	// TLSSocket from the PROXY protocol header; TrustSocket instead trusts
+	// TLSSocket as a proxy for the ConfigMap's forwarded-for-header (when
+	// enable-real-ip or use-forwarded-headers is on and proxy-real-ip-cidr
+	// trusts 127.0.0.1, which is where ingress-nginx's hop comes from).
+	ProxyProtocolRealIP bool
+	TrustSocket         bool
+}
+
+// PassthroughRoute sends the TLS connections for Host to Upstream.
+type PassthroughRoute struct {
+	Host string
+	// Regex is the map regex of a wildcard Host ("" for an exact one).
+	Regex    string
+	Upstream string
 }
 
 // LuaModule is a Lua module nginx loads from File as Name.
@@ -96,6 +136,8 @@ type Server struct {
 	// ErrorLocations are the named locations the locations' error pages
 	// refer to, with those they fall back on, sorted by name.
 	ErrorLocations []ErrorLocation
+	// Mirrors are the mirror locations the locations use, by Location.
+	Mirrors []Mirror
 }
 
 // HostRedirect is a server that answers every request for From with a 308
@@ -175,6 +217,12 @@ type Location struct {
 	// always set with a Canary. See balance.go and canary.go.
 	Balance *Balance
 	Canary  *Canary
+	// Limits are the rate limits of the location's Ingress (nil: none).
+	Limits *Limits
+	// Mirror copies each request to a mirror location (nil: none).
+	Mirror *Mirror
+	// Satisfy is nginx's satisfy, "any" or "all" ("": nginx's default, all).
+	Satisfy string
 }
 
 // Policy says the location proxies to the policy balancer (atrium_policy).
@@ -183,6 +231,47 @@ func (l Location) Policy() bool { return l.Balance != nil }
 // Tracked says the location needs atrium.lua in the log phase.
 func (l Location) Tracked() bool {
 	return (l.Balance != nil && l.Balance.Tracked()) || l.Canary.Tracked()
+}
+
+// Limits are the limit-* annotations of one Ingress. Zones are per Ingress
+// and per client address (Key), as in ingress-nginx; the allow-listed
+// addresses get an empty key, which nginx does not count.
+type Limits struct {
+	// ID is a hash of the Ingress's namespace and name: the zone key
+	// variables are atrium_limit_<ID> and atrium_limit_allow_<ID>. nginx
+	// refuses a reload that gives a zone another key, so each zone's key
+	// depends only on the zone's name. "" when no zone is needed.
+	ID string
+	// Zone starts the zone names: Zone+"_conn", "_rps", "_rpm".
+	Zone string
+	// Source names the Ingress (namespace/name), for a comment.
+	Source string
+	// Conn, RPS and RPM are the limits (0: off); RPSBurst and RPMBurst
+	// the bursts (limit times limit-burst-multiplier).
+	Conn, RPS, RPM     int
+	RPSBurst, RPMBurst int
+	// Allow are the CIDRs that are not counted (limit-allowlist).
+	Allow []string
+	// Rate and RateAfter are limit-rate and limit-rate-after in KiB (0: off).
+	Rate, RateAfter int
+}
+
+// Mirror is mirror-target with its settings: the location copies each
+// request to the internal location Location, which proxies it to URL.
+type Mirror struct {
+	// Location is the internal location's URI, which no Ingress path can
+	// be ('|' is not a path character).
+	Location string
+	// URL is the validated target without $request_uri.
+	URL string
+	// RequestURI appends the client's URI ($request_uri); else HasPath
+	// sends URL's path with the client's query, as a static proxy_pass
+	// would; else the location's own URI goes with the query.
+	RequestURI, HasPath bool
+	// Host is the Host header sent to the mirror.
+	Host string
+	// RequestBody is mirror-request-body.
+	RequestBody bool
 }
 
 // ErrorPage is nginx's `error_page <Code> = <Location>`.

@@ -27,8 +27,10 @@ const (
 	ReasonHostConflict            Reason = "HostConflict"
 	ReasonInvalidAnnotation       Reason = "InvalidAnnotation"
 	ReasonUnsupportedAnnotation   Reason = "UnsupportedAnnotations"
-	// ReasonIgnoredAnnotation: supported annotations that have no effect
-	// where they are (as in ingress-nginx); the Ingress keeps serving.
+	// ReasonIgnoredAnnotation: valid, supported annotations that have no
+	// effect where they are (as in ingress-nginx: proxy-ssl-* without
+	// proxy-ssl-secret, ssl-passthrough without --enable-ssl-passthrough or
+	// without a backend); the Ingress keeps serving.
 	ReasonIgnoredAnnotation Reason = "IgnoredAnnotations"
 )
 

@@ -53,6 +53,11 @@ type Options struct {
 	// Global holds the ConfigMap settings (nil: ingress-nginx's defaults).
 	Global *configmap.Config
 
+	// SSLPassthrough is --enable-ssl-passthrough: the ssl-passthrough
+	// annotation is honoured (else ignored with a Problem) and the HTTPS
+	// port is served by a stream front that routes by SNI.
+	SSLPassthrough bool
+
 	// AnnotationsPrefix is the prefix of the ingress-nginx annotations read
 	// ("nginx.ingress.kubernetes.io" when empty).
 	AnnotationsPrefix string
@@ -80,6 +85,11 @@ type Options struct {
 	// ModulesDir holds the dynamic modules nginx loads (ndk, lua); default
 	// Debian's /usr/share/nginx/modules.
 	ModulesDir string
+
+	// Resolvers are the DNS servers (IP addresses) that resolve the host
+	// names of mirror-target at request time; the controller reads them
+	// from /etc/resolv.conf. Empty: mirror targets must be IP addresses.
+	Resolvers []string
 
 	// AccessLog is the access log path; empty turns access logging off.
 	AccessLog string

@@ -245,6 +245,7 @@ func CoreOptions(o Options, dir string, now time.Time) (nginxconf.Options, error
 		ControllerClass:              o.ControllerClass,
 		WatchWithoutClass:            o.WatchWithoutClass,
 		AnnotationsPrefix:            o.AnnotationsPrefix,
+		SSLPassthrough:               o.EnableSSLPassthrough,
 		FallbackCertificate:          crt,
 		FallbackKey:                  key,
 		BindAddresses:                o.bindAddresses(),
@@ -259,6 +260,7 @@ func CoreOptions(o Options, dir string, now time.Time) (nginxconf.Options, error
 		ControlSocket:                p.ControlSocket,
 		SinkDir:                      p.SinkDir,
 		AccessLog:                    o.AccessLog,
+		Resolvers:                    nameservers(resolvConf),
 		WorkerProcesses:              o.WorkerProcesses,
 		WorkerShutdownTimeoutSeconds: int(o.ShutdownGracePeriod.Seconds()),
 	}

@@ -26,6 +26,8 @@ type Options struct {
 	ConfigMap         string
 
 	AllowExternalName bool
+	// EnableSSLPassthrough honours the ssl-passthrough annotation.
+	EnableSSLPassthrough bool
 
 	DefaultBackendService string
 	DefaultSSLCertificate string
@@ -74,6 +76,7 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.AnnotationsPrefix, "annotations-prefix", "nginx.ingress.kubernetes.io", "Prefix of the ingress-nginx annotations read (see docs/annotations.md).")
 	fs.StringVar(&o.ConfigMap, "configmap", "", "ConfigMap (namespace/name) with ingress-nginx style global settings (see docs/configmap.md), applied live.")
 	fs.BoolVar(&o.AllowExternalName, "allow-external-name-services", false, "Proxy to ExternalName Services (their names are resolved by the controller at every rebuild and every minute). Off: refused with an Event.")
+	fs.BoolVar(&o.EnableSSLPassthrough, "enable-ssl-passthrough", false, "Honour the ssl-passthrough annotation: nginx's stream module takes the HTTPS port and sends the TLS connections of those hosts, by SNI, unopened to their endpoints (changes of these endpoints reload nginx). Off: the annotation is ignored with an Event.")
 	fs.StringVar(&o.DefaultBackendService, "default-backend-service", "", "Service (namespace/name) that answers unknown hosts and unmatched paths. Empty: a built-in 404.")
 	fs.StringVar(&o.DefaultSSLCertificate, "default-ssl-certificate", "", "kubernetes.io/tls Secret (namespace/name) served where no Ingress certificate applies. Empty: a self-signed certificate generated at start.")
 	fs.IntVar(&o.HTTPPort, "http-port", 80, "Port nginx serves HTTP on.")

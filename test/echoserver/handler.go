@@ -19,6 +19,7 @@ import (
 type handler struct {
 	pod, namespace, service string
 	ws                      *wsTracker
+	log                     requestLog
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -36,9 +37,18 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if opts.requests {
+		body, _ := json.Marshal(echo.RequestLog{Pod: h.pod, Requests: h.log.list()})
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(append(body, '\n'))
+		return
+	}
+
 	// Read the body before any delay so uploads are not stalled and the
 	// count is known for the JSON answer.
 	n, _ := io.Copy(io.Discard, r.Body)
+	desc := h.describe(r, n)
+	h.log.add(desc)
 
 	if opts.delay > 0 && !sleep(r.Context(), opts.delay) {
 		return // client gave up; nobody is left to answer
@@ -52,7 +62,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(opts.status)
 		io.WriteString(w, h.pod+"\n")
 	default:
-		body, _ := json.Marshal(h.describe(r, n))
+		body, _ := json.Marshal(desc)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(opts.status)
 		w.Write(append(body, '\n'))
@@ -93,6 +103,8 @@ type options struct {
 	delay  time.Duration
 	size   int64 // -1: no X-Echo-Size
 	plain  bool
+	// requests answers with the request log (X-Echo-Requests).
+	requests bool
 }
 
 // parseOptions rejects malformed values instead of ignoring them, so a
@@ -126,6 +138,13 @@ func parseOptions(hdr http.Header) (options, error) {
 			return o, fmt.Errorf("bad %s %q: want 1 or true", echo.HeaderPlain, v)
 		}
 		o.plain = b
+	}
+	if v := hdr.Get(echo.HeaderRequests); v != "" {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return o, fmt.Errorf("bad %s %q: want 1 or true", echo.HeaderRequests, v)
+		}
+		o.requests = b
 	}
 	return o, nil
 }

@@ -269,3 +269,44 @@ func TestBindFailureReleasesListeners(t *testing.T) {
 		t.Error("start with no listeners should fail")
 	}
 }
+
+// TestRequestLog: X-Echo-Requests answers with the requests served so far
+// (not itself), oldest first, at most echo.MaxLogged.
+func TestRequestLog(t *testing.T) {
+	in := startTest(t, nil)
+	log := func() *echo.RequestLog {
+		t.Helper()
+		resp := get(t, in, "GET", "/anything", nil, map[string]string{echo.HeaderRequests: "1"})
+		l, err := echo.DecodeRequests(resp.Body)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%d %v", resp.StatusCode, err)
+		}
+		return l
+	}
+	if l := log(); l.Pod != "pod-a" || len(l.Requests) != 0 {
+		t.Fatalf("fresh log: %+v", l)
+	}
+	get(t, in, "GET", "/first?q=1", nil, map[string]string{"X-Mark": "a"})
+	get(t, in, "POST", "/second", strings.NewReader("body!"), map[string]string{"Host": "mirror.example"})
+	l := log()
+	if len(l.Requests) != 2 {
+		t.Fatalf("want 2 requests logged, got %+v", l.Requests)
+	}
+	first, second := l.Requests[0], l.Requests[1]
+	if first.Path != "/first?q=1" || first.Headers.Get("X-Mark") != "a" || first.Method != "GET" {
+		t.Errorf("first: %+v", first)
+	}
+	if second.Path != "/second" || second.Host != "mirror.example" || second.BodyLength != 5 {
+		t.Errorf("second: %+v", second)
+	}
+	for i := 0; i < echo.MaxLogged+5; i++ {
+		get(t, in, "GET", fmt.Sprintf("/n%d", i), nil, nil)
+	}
+	l = log()
+	if len(l.Requests) != echo.MaxLogged || l.Requests[len(l.Requests)-1].Path != fmt.Sprintf("/n%d", echo.MaxLogged+4) || l.Requests[0].Path != "/n5" {
+		t.Errorf("after %d more: %d kept, first %q last %q", echo.MaxLogged+5, len(l.Requests), l.Requests[0].Path, l.Requests[len(l.Requests)-1].Path)
+	}
+	if resp := get(t, in, "GET", "/", nil, map[string]string{echo.HeaderRequests: "please"}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a malformed %s: %d, want 400", echo.HeaderRequests, resp.StatusCode)
+	}
+}

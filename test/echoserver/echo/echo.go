@@ -30,7 +30,34 @@ const (
 	HeaderPlain = "X-Echo-Plain"
 	// HeaderHeader ("Name: value", may repeat) adds a response header.
 	HeaderHeader = "X-Echo-Header"
+	// HeaderRequests ("1" or "true") answers, instead of an echo, with the
+	// pod's RequestLog: the last MaxLogged plain HTTP requests it served,
+	// oldest first (requests with this header are not logged). It shows
+	// what reached a pod that answers nobody, e.g. a mirror.
+	HeaderRequests = "X-Echo-Requests"
 )
+
+// MaxLogged is how many requests a pod's RequestLog keeps.
+const MaxLogged = 100
+
+// RequestLog is the answer to HeaderRequests.
+type RequestLog struct {
+	Pod      string     `json:"pod"`
+	Requests []Response `json:"requests"`
+}
+
+// DecodeRequests reads a RequestLog.
+func DecodeRequests(r io.Reader) (*RequestLog, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxDecode))
+	if err != nil {
+		return nil, fmt.Errorf("echo: reading request log: %w", err)
+	}
+	var l RequestLog
+	if err := json.Unmarshal(data, &l); err != nil || l.Pod == "" {
+		return nil, fmt.Errorf("echo: not a request log (%v): %q", err, snippet(data))
+	}
+	return &l, nil
+}
 
 // HeaderPod is the response header (HTTP and WebSocket handshake) that
 // carries the pod name, so even non-JSON answers show which pod served.
