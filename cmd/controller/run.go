@@ -12,6 +12,7 @@ import (
 )
 
 func runController(args []string) error {
+	tuneGC(os.Getenv)
 	fs := flag.NewFlagSet("controller", flag.ContinueOnError)
 	var o reconcile.Options
 	o.RegisterFlags(fs)
