@@ -38,6 +38,13 @@ type ingressAnnotations struct {
 	serviceUpstream bool
 	// headers are custom-headers' response headers.
 	headers []Header
+	// basicAuth and extAuth are auth-type basic and auth-url.
+	basicAuth *BasicAuth
+	extAuth   *ExternalAuth
+	// clientAuth is auth-tls for the Ingress's hosts; clientAuthError says
+	// its Secret cannot be used (the hosts then answer 403).
+	clientAuth      *ClientAuth
+	clientAuthError bool
 }
 
 // ingress-nginx's CORS defaults.
@@ -182,6 +189,9 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 	p.AccessLogOff = s.EnableAccessLog != nil && !*s.EnableAccessLog
 	b.backendTLS(ing, ref, b.annPrefix(), s, &a)
 	b.customHeaders(ing, ref, b.annPrefix(), s, &a)
+	b.basicAuth(ing, ref, r, &a)
+	b.externalAuth(ref, r, &a)
+	b.clientAuth(ing, ref, r, &a)
 	a.cors = corsSettings(s)
 	a.useRegex = s.UseRegex != nil && *s.UseRegex
 	if s.RewriteTarget != nil {
@@ -223,6 +233,9 @@ func (a ingressAnnotations) apply(l Location, res backendResult) Location {
 		l.Redirect, l.Upstream, l.Status = &r, "", 0
 	}
 	l.Allow, l.Deny, l.Proxy, l.Headers = a.allow, a.deny, a.proxy, a.headers
+	if l.Redirect == nil { // a redirect answers before nginx's access phase
+		l.BasicAuth, l.ExternalAuth = a.basicAuth, a.extAuth
+	}
 	l = withTLSName(l, res.tlsName)
 	if a.cors != nil && l.Redirect == nil {
 		c := *a.cors

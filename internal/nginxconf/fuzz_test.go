@@ -397,6 +397,25 @@ var annotationExamples = []map[string][]string{
 	{"backend-protocol": {"GRPCS"}, "proxy-ssl-secret": {baseNS + "/atrb-proxy-ssl", baseNS + "/atrb-proxy-ssl2"}, "proxy-ssl-server-name": {"on", "off"}},
 	{"custom-headers": {baseNS + "/atrb-headers", baseNS + "/atrb-headers2"}},
 	{"custom-headers": {baseNS + "/atrb-headers", baseNS + "/atrb-headers2"}, "backend-protocol": {"GRPC"}},
+	{"auth-type": {"basic"}, "auth-secret": {"atrb-htpasswd", baseNS + "/atrb-htpasswd2"}, "auth-realm": {"atrium realm", "Other (x)"}},
+	{"auth-type": {"basic"}, "auth-secret": {"atrb-authmap"}, "auth-secret-type": {"auth-map"}, "backend-protocol": {"GRPC"}},
+	{
+		"auth-url": {"http://198.18.0.20/atrium-auth", "https://198.18.0.21:8443/x?y=1"}, "auth-method": {"GET", "POST"},
+		"auth-response-headers": {"X-Auth-User, X-Auth-Email"}, "auth-request-redirect": {"https://atrium-redirect.example/back", "/p"},
+		"auth-always-set-cookie": {"true"}, "upstream-vhost": {"atrium-vhost.example"}, "proxy-buffer-size": {"16k", "8k"},
+	},
+	{
+		"auth-url":    {"http://atrium-auth.atrbns.svc.cluster.local/auth", "https://other.example:8443/x"},
+		"auth-signin": {"https://atrium-signin.example/start", "/oauth2/start?x=1"}, "auth-signin-redirect-param": {"rd", "return_to"},
+	},
+	{"auth-url": {"http://[2001:db8::20]/atrium-auth", "http://198.18.0.20/a"}, "auth-signin": {"https://a.example/start?rd=https://b.example/", "/s?rd=1"}},
+	{"auth-url": {"http://198.18.0.20/atrium-auth"}, "auth-response-headers": {"X-Auth-User, X-Auth-Email"}, "backend-protocol": {"GRPC"}},
+	{
+		"auth-tls-secret": {baseNS + "/atrb-client-ca", "atrb-client-ca2"}, "auth-tls-verify-client": {"optional", "optional_no_ca"},
+		"auth-tls-verify-depth": {"2", "3"}, "auth-tls-error-page": {"https://atrium-error.example/cert", "/cert-error"},
+		"auth-tls-pass-certificate-to-upstream": {"true"}, "auth-tls-match-cn": {"CN=atrium-client", "CN=other.client"},
+	},
+	{"auth-tls-secret": {baseNS + "/atrb-client-ca"}, "auth-tls-verify-client": {"on"}, "auth-url": {"http://198.18.0.20/atrium-auth"}},
 }
 
 // fuzzAllowedHeaders are the custom-headers names the model's renders allow
@@ -450,6 +469,11 @@ var annotationWord = regexp.MustCompile(`^[A-Za-z0-9._~:/?#\[\]@!&()*+,=%-]+$`)
 // Places where the annotation examples differ by such a word accept any
 // such word (placeholder ANNTARGET); nowhere else may a '$' come from input.
 var rewriteTargetWord = regexp.MustCompile(`^(/[A-Za-z0-9._~!&()*+,=:@/-]*|\$[1-9])+$`)
+
+// realmWord is what the realm of auth_basic may be (placeholder ANNREALM):
+// the one place where input may put spaces, inside the quoted argument
+// (written independently of the validator in internal/annotations).
+var realmWord = regexp.MustCompile(`^[A-Za-z0-9 ._~:/?#@!&()*+,=%-]{0,256}$`)
 
 // mapEntry is the name under which the model keeps the entries of map
 // blocks: an entry's first word is its source value, which input may
@@ -513,6 +537,13 @@ func baselineSnapshot(t testing.TB) Snapshot {
 			// values name the same files.
 			backendTLSSecret(t, baseNS, "atrb-proxy-ssl"),
 			backendTLSSecret(t, baseNS, "atrb-proxy-ssl2"),
+			// Named only by the auth examples; alike, so both values name
+			// the same files.
+			opaqueSecret(baseNS, "atrb-htpasswd", map[string]string{"auth": testHtpasswd}),
+			opaqueSecret(baseNS, "atrb-htpasswd2", map[string]string{"auth": testHtpasswd}),
+			opaqueSecret(baseNS, "atrb-authmap", map[string]string{"alice": testAPR1, "bob": testSHA}),
+			clientCASecret(t, baseNS, "atrb-client-ca"),
+			clientCASecret(t, baseNS, "atrb-client-ca2"),
 		},
 		// Named only by the custom-headers examples: the same header with
 		// two values.
@@ -529,6 +560,46 @@ func backendTLSSecret(t testing.TB, ns, name string) *corev1.Secret {
 	t.Helper()
 	data := map[string][]byte{}
 	for key, file := range map[string]string{corev1.TLSCertKey: "backend-client.crt", corev1.TLSPrivateKeyKey: "backend-client.key", "ca.crt": "backend-ca.crt"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "certs", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data[key] = b
+	}
+	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Type: corev1.SecretTypeOpaque, Data: data}
+}
+
+// Password hashes of "atrium" in every supported format.
+const (
+	testAPR1     = "$apr1$atrium$3YmbqTs4m2vCiylTH4yFK1"
+	testSHA      = "{SHA}bZydCEMF/YsjNG+QtLRlUVD3L+k="
+	testHtpasswd = "# users\napr1:" + testAPR1 + "\nsha:" + testSHA + ":a comment\r\n" +
+		"ssha:{SSHA}G9gAEs9vj0EGnliKdEC08k9G9m1zYWx0\nmd5:$1$atrium$1lEwm9tY9YRNsiCUKe1yn1\n" +
+		"sha256:$5$rounds=5000$atriumsalt$fkqAM9KtDnuFtDR4/wGs8I.cr4q0zTtH3TOntp/tym7\n" +
+		"sha512:$6$atriumsalt$d/ULuUf1hmGAbUNVP8aq.tL.3hEbsCZwenY2irtiGXIijKUKpWtGIZqOc3W9esQLXXzDtY8U2YRVoPl1QgDh1/\n" +
+		"bcrypt:$2y$05$atriumatriumatriumatreyYhFQtzqkrdXiu6tuwq20Q50ezpsXzG\n\n"
+)
+
+func opaqueSecret(ns, name string, data map[string]string) *corev1.Secret {
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Type: corev1.SecretTypeOpaque, Data: map[string][]byte{}}
+	for k, v := range data {
+		s.Data[k] = []byte(v)
+	}
+	return s
+}
+
+// clientCASecret is an auth-tls-secret with a CA and a CRL
+// (testdata/certs/client-ca.*).
+func clientCASecret(t testing.TB, ns, name string) *corev1.Secret {
+	t.Helper()
+	return clientCASecretNS(t, ns, name)
+}
+
+// clientCASecretNS is clientCASecret for any namespace.
+func clientCASecretNS(t testing.TB, ns, name string) *corev1.Secret {
+	t.Helper()
+	data := map[string][]byte{}
+	for key, file := range map[string]string{"ca.crt": "client-ca.crt", "ca.crl": "client-ca.crl"} {
 		b, err := os.ReadFile(filepath.Join("testdata", "certs", file))
 		if err != nil {
 			t.Fatal(err)
@@ -764,6 +835,8 @@ func buildModel(t testing.TB) (*confModel, string) {
 							p = ph("ANNTARGET")
 						case place == "http/map/"+mapEntry && j == 0 && corsOriginRegexWord.MatchString(a) && corsOriginRegexWord.MatchString(od.Args[j]):
 							p = ph("ANNORIGIN")
+						case place == "http/server/location/auth_basic" && j == 0 && realmWord.MatchString(a) && realmWord.MatchString(od.Args[j]):
+							p = ph("ANNREALM")
 						default:
 							problems = append(problems, fmt.Sprintf("%s: %s argument %d %q / %q is not one URL-safe word", bl.name, place, j, a, od.Args[j]))
 							p = ph("ANN")
@@ -879,6 +952,9 @@ func matchAny(pats map[string]bool, s string, vals map[string][]string) (ok, der
 			return true, true
 		}
 		if p == ph("ANNORIGIN") && corsOriginRegexWord.MatchString(s) {
+			return true, true
+		}
+		if p == ph("ANNREALM") && realmWord.MatchString(s) {
 			return true, true
 		}
 		if strings.IndexByte(p, 0) >= 0 && matchPattern(p, s, vals) {

@@ -88,6 +88,16 @@ type Options struct {
 	WorkerProcesses string
 	// WorkerShutdownTimeoutSeconds bounds how long old workers drain after a reload or on shutdown.
 	WorkerShutdownTimeoutSeconds int
+
+	// WorkerUser and WorkerGroup are rendered as nginx's `user` directive
+	// when set: the controller sets them when it runs nginx as root, and
+	// gives that group the files workers read per request (see
+	// File.WorkerReadable). Empty: workers run as nginx's default (as the
+	// master's user when it is not root).
+	WorkerUser, WorkerGroup string
+	// Resolvers are the nameservers nginx resolves auth-url host names
+	// with (the controller's /etc/resolv.conf); IP addresses.
+	Resolvers []string
 }
 
 // sinkDir is SinkDir or its default.
