@@ -416,7 +416,15 @@ var annotationExamples = []map[string][]string{
 		"auth-tls-pass-certificate-to-upstream": {"true"}, "auth-tls-match-cn": {"CN=atrium-client", "CN=other.client"},
 	},
 	{"auth-tls-secret": {baseNS + "/atrb-client-ca"}, "auth-tls-verify-client": {"on"}, "auth-url": {"http://198.18.0.20/atrium-auth"}},
+	// An unusable auth-tls-secret: the host's server answers 403 itself.
+	{"auth-tls-secret": {baseNS + "/atrb-no-such-secret"}, expectProblem: {string(ReasonSecretNotFound)}},
 }
+
+// expectProblem in an annotation example is not an annotation: it names
+// the Problem reason the example is meant to raise (an Ingress whose
+// annotations are valid but name something unusable), which the model then
+// accepts instead of skipping the example.
+const expectProblem = "<expect-problem>"
 
 // fuzzAllowedHeaders are the custom-headers names the model's renders allow
 // (global-allowed-response-headers); the ConfigMaps of baselineSnapshot
@@ -445,7 +453,9 @@ func annotationIngress(i, variant int) *networkingv1.Ingress {
 	ing := newIngress(baseNS, fmt.Sprintf("%s-ann%d", baseIngress, i), 1)
 	ing.Annotations = map[string]string{}
 	for k, vs := range annotationExamples[i] {
-		ing.Annotations[annotationPrefix+k] = vs[min(variant, len(vs)-1)]
+		if k != expectProblem {
+			ing.Annotations[annotationPrefix+k] = vs[min(variant, len(vs)-1)]
+		}
 	}
 	host := fmt.Sprintf("ann%d.atrium-baseline.example", i)
 	ing.Spec.TLS = []networkingv1.IngressTLS{{Hosts: []string{host}}}
@@ -716,13 +726,23 @@ func buildModel(t testing.TB) (*confModel, string) {
 			if err != nil {
 				return nil, fmt.Sprintf("%s: Build: %v", bl.name, err)
 			}
+			expected := ""
+			if bl.ann >= 0 && annotationExamples[bl.ann][expectProblem] != nil {
+				expected = annotationExamples[bl.ann][expectProblem][0]
+			}
+			raised := false
 			for _, p := range probs {
 				switch {
+				case expected != "" && string(p.Reason) == expected:
+					raised = true
 				case strings.HasPrefix(p.Field, "metadata.annotations"):
 					skip = true // unsupported or refused: not an example of anything
 				case p.Reason == ReasonInvalidField:
 					return nil, fmt.Sprintf("%s is not valid: %v", bl.name, p)
 				}
+			}
+			if expected != "" && !raised {
+				return nil, fmt.Sprintf("%s does not raise the %s Problem it is meant to", bl.name, expected)
 			}
 			if skip {
 				break
@@ -1613,6 +1633,16 @@ var fuzzSeeds = []fuzzSeed{
 	{"annotation-default-backend-injection", seedWith(func(in *fuzzInput) {
 		in.AnnKey, in.AnnValue = annotationPrefix+"default-backend", "svc\";set $atrium_upstream \"x"
 	})},
+	{"annotation-auth-url", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"auth-url", "http://198.18.0.20/auth?x=1"
+	})},
+	{"annotation-auth-url-dns", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"auth-url", "https://auth.example.com:8443/a"
+	})},
+	{"annotation-auth-url-variable", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"auth-url", "https://$host/oauth2/auth" })},
+	{"annotation-auth-type", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"auth-type", "basic" })},
+	{"annotation-auth-tls-secret-missing", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"auth-tls-secret", "no-such-ca" })},
+	{"annotation-auth-tls-secret-no-ca", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"auth-tls-secret", in.Secret })},
 	{"annotation-custom-http-errors", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"custom-http-errors", "404, 503" })},
 	{"annotation-custom-http-errors-injection", seedWith(func(in *fuzzInput) {
 		in.AnnKey, in.AnnValue = annotationPrefix+"custom-http-errors", "404 = @x;\nlocation @x {return 200 pwned;}"
