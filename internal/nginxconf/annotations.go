@@ -236,6 +236,10 @@ func (a ingressAnnotations) apply(l Location, res backendResult) Location {
 	if l.Redirect == nil { // a redirect answers before nginx's access phase
 		l.BasicAuth, l.ExternalAuth = a.basicAuth, a.extAuth
 	}
+	// Only this Ingress's paths: another Ingress on the host may serve
+	// plain HTTP on purpose (an ACME HTTP-01 challenge), as ingress-nginx
+	// lets every path of such a host do.
+	l.RequireTLS = a.clientAuth != nil && a.clientAuth.Verify == "on"
 	l = withTLSName(l, res.tlsName)
 	if a.cors != nil && l.Redirect == nil {
 		c := *a.cors

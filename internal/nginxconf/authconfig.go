@@ -22,7 +22,6 @@ func authLocations(srv *Server) {
 		var hs []RequestHeader
 		if c := srv.ClientAuth; c != nil {
 			hs = append(hs, clientCertHeaders(c)...)
-			l.RequireTLS = c.Verify == "on"
 		}
 		if l.BasicAuth != nil {
 			// As ingress-nginx: the endpoints never see the password.

@@ -204,8 +204,8 @@ type Location struct {
 	// proxy_set_header (grpc_set_header) lines, which nginx drops in a
 	// location that has its own (set by config()).
 	RequestHeaders []RequestHeader
-	// RequireTLS answers plain-HTTP requests 403: the host verifies client
-	// certificates, which only HTTPS requests carry (set by config()).
+	// RequireTLS answers plain-HTTP requests 403: the location's Ingress
+	// requires client certificates, which only HTTPS requests carry.
 	RequireTLS bool
 }
 

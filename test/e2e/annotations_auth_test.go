@@ -361,6 +361,7 @@ func TestAnnotationsClientCertificates(t *testing.T) {
 	root := []path{prefix("/", "web")}
 	add("required", "required", root, map[string]string{"auth-tls-secret": ns + "/client-ca", "auth-tls-pass-certificate-to-upstream": "true"})
 	add("required-newer", "required", []path{prefix("/newer", "web")}, map[string]string{"auth-tls-secret": "other-ca"})
+	add("required-acme", "required", []path{exact("/.well-known/acme-challenge/t", "web")}, nil)
 	add("optional", "optional", root, map[string]string{"auth-tls-secret": "client-ca", "auth-tls-verify-client": "optional"})
 	add("cn", "cn", root, map[string]string{"auth-tls-secret": "client-ca", "auth-tls-match-cn": `CN=other\.example\.com`})
 	add("errpage", "errpage", root, map[string]string{"auth-tls-secret": "client-ca", "auth-tls-error-page": "https://errors.example.com/cert"})
@@ -400,10 +401,12 @@ func TestAnnotationsClientCertificates(t *testing.T) {
 			t.Errorf("%s certificate: %v %v, want 400 from nginx", what, r, err)
 		}
 	}
-	// Plain HTTP carries no certificate: refused.
+	// Plain HTTP carries no certificate: refused, but only on the paths of
+	// the Ingress that requires one (an ACME solver's path still serves).
 	if err := expect(request{host: hosts["required"], path: "/"}, 403, "")(); err != nil {
 		t.Errorf("plain HTTP to a host that requires certificates: %v", err)
 	}
+	eventually(t, settle, "plain HTTP to another Ingress's path", expect(request{host: hosts["required"], path: "/.well-known/acme-challenge/t"}, 200, "web-"))
 	// A newer Ingress's paths on the host get the host's settings; its own
 	// are refused with an Event.
 	eventually(t, settle, "newer Ingress, host's CA", expect(request{https: true, host: hosts["required"], path: "/newer", clientCert: good}, 200, "web-"))
