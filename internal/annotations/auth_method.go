@@ -14,8 +14,9 @@ func init() {
 		Key:   "auth-method",
 		Scope: ScopeLocation,
 		Risk:  RiskLow,
-		Doc: "The method of the `auth-url` request (default: the client's). As in ingress-nginx, setting it also sends " +
-			"`X-Original-URI` and `X-Scheme`. One of GET, HEAD, POST, PUT, PATCH, DELETE, CONNECT, OPTIONS, TRACE.",
+		Doc: "The method of the `auth-url` request (default GET: nginx's subrequests are GETs, `X-Original-Method` carries " +
+			"the client's). As in ingress-nginx, setting it also sends `X-Original-URI` and `X-Scheme`. One of GET, HEAD, " +
+			"POST, PUT, PATCH, DELETE, CONNECT, OPTIONS, TRACE.",
 		Parse: func(value string, s *Set) error {
 			v := strings.ToUpper(strings.TrimSpace(value))
 			if !authMethods[v] {
