@@ -122,6 +122,33 @@ type Set struct {
 
 	SSLPassthrough *bool
 	Satisfy        *string // "any" or "all"
+	// Basic authentication: auth-type (only "basic"), auth-secret
+	// (Namespace "" when only the name is given), auth-secret-type
+	// ("auth-file" or "auth-map") and auth-realm.
+	AuthType       *string
+	AuthSecret     *ObjectName
+	AuthSecretType *string
+	AuthRealm      *string
+
+	// External authentication: auth-url (with its host name) and the
+	// annotations that only mean something with it.
+	AuthURL                 *string
+	AuthURLHost             string
+	AuthMethod              *string // upper case
+	AuthSignin              *string // an absolute URL or a path
+	AuthSigninRedirectParam *string
+	AuthResponseHeaders     []string // in the order given, without duplicates
+	AuthRequestRedirect     *string
+	AuthAlwaysSetCookie     *bool
+
+	// Client certificates: auth-tls-secret and the annotations that only
+	// mean something with it.
+	AuthTLSSecret          *ObjectName
+	AuthTLSVerifyClient    *string // "on", "off", "optional" or "optional_no_ca"
+	AuthTLSVerifyDepth     *int    // 1-100
+	AuthTLSErrorPage       *string // an absolute URL or a path
+	AuthTLSPassCertificate *bool
+	AuthTLSMatchCN         *string // "CN=" and a validated regex
 }
 
 // CanaryConfigured says whether any canary-* annotation is set (with or

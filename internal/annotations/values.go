@@ -229,3 +229,82 @@ func parseObjectName(v string) (ObjectName, error) {
 	}
 	return ObjectName{Namespace: ns, Name: name}, nil
 }
+
+// parseSecretName reads a Secret reference as auth-secret and
+// auth-tls-secret take it in ingress-nginx: "namespace/name", or "name"
+// alone (Namespace "": the core uses the Ingress's namespace).
+func parseSecretName(v string) (ObjectName, error) {
+	v = strings.TrimSpace(v)
+	if !strings.Contains(v, "/") {
+		if len(v) > 253 || !dnsSubdomainRe.MatchString(v) {
+			return ObjectName{}, fmt.Errorf("%q is not a Secret name or namespace/name", v)
+		}
+		return ObjectName{Name: v}, nil
+	}
+	n, err := parseObjectName(v)
+	if err != nil {
+		return ObjectName{}, fmt.Errorf("%q is not a Secret name or namespace/name", v)
+	}
+	return n, nil
+}
+
+// parseServiceURL checks a URL nginx connects to or redirects to (auth-url,
+// auth-signin): http or https, a host that is a DNS name or an IP address,
+// an optional port, and a path and query of urlChars; no user information,
+// fragment or nginx variable (the '$' of ingress-nginx's "$host" is not in
+// urlChars). It returns the URL and its host name (without port or
+// brackets).
+func parseServiceURL(v string) (string, string, error) {
+	v = strings.TrimSpace(v)
+	if len(v) > 2048 {
+		return "", "", fmt.Errorf("the URL is longer than 2048 characters")
+	}
+	if strings.Contains(v, "$") {
+		return "", "", fmt.Errorf("%q holds an nginx variable; Atrium takes no variables from annotations: write the URL out", v)
+	}
+	if !urlChars.MatchString(v) || strings.Contains(v, "#") {
+		return "", "", fmt.Errorf("%q has characters that are not allowed in a URL here (no quotes, spaces, '#', ';', '{', '}', '$' or '\\\\')", v)
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" || strings.ToLower(v[:len(u.Scheme)]) != v[:len(u.Scheme)] {
+		return "", "", fmt.Errorf("%q is not an absolute http or https URL", v)
+	}
+	if u.User != nil {
+		return "", "", fmt.Errorf("%q holds user information, which nginx cannot send", v)
+	}
+	host := u.Hostname()
+	if net.ParseIP(host) == nil {
+		if h := strings.ToLower(host); len(h) > 253 || strings.Contains(h, ":") || !hostRe.MatchString(h) {
+			return "", "", fmt.Errorf("%q: the host %q is not a DNS name or an IP address", v, host)
+		}
+	} else if strings.Contains(host, ":") != strings.HasPrefix(u.Host, "[") {
+		return "", "", fmt.Errorf("%q: an IPv6 address must be in brackets", v)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "", "", fmt.Errorf("%q: port %q is not from 1 to 65535", v, p)
+		}
+	} else if strings.HasSuffix(u.Host, ":") {
+		return "", "", fmt.Errorf("%q has an empty port", v)
+	}
+	return v, strings.ToLower(host), nil
+}
+
+// parseURLOrPath reads an absolute http(s) URL (parseServiceURL) or an
+// absolute path with an optional query, which nginx resolves against the
+// request's own scheme and host (auth-signin, auth-request-redirect,
+// auth-tls-error-page).
+func parseURLOrPath(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if !strings.HasPrefix(v, "/") {
+		u, _, err := parseServiceURL(v)
+		return u, err
+	}
+	if strings.Contains(v, "$") {
+		return "", fmt.Errorf("%q holds an nginx variable; Atrium takes no variables from annotations", v)
+	}
+	if len(v) > 2048 || !urlChars.MatchString(v) || strings.Contains(v, "#") || strings.HasPrefix(v, "//") {
+		return "", fmt.Errorf("%q is neither an absolute http(s) URL nor an absolute path (no quotes, spaces, '#', ';', '{', '}', '$' or '\\\\', not starting with //)", v)
+	}
+	return v, nil
+}

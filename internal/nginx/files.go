@@ -19,6 +19,10 @@ type File struct {
 	// Mode is the permission bits; zero means 0644. Keys should use 0600:
 	// only the master (root) reads them, when it loads the config.
 	Mode os.FileMode
+	// Group, when not zero, is the file's group (a gid): a file the
+	// workers read at request time (auth_basic_user_file) goes to their
+	// group with mode 0640, see WorkerIdentity.
+	Group int
 }
 
 func (f File) mode() os.FileMode {
@@ -28,7 +32,9 @@ func (f File) mode() os.FileMode {
 	return f.Mode.Perm()
 }
 
-func (f File) equal(g File) bool { return f.mode() == g.mode() && bytes.Equal(f.Data, g.Data) }
+func (f File) equal(g File) bool {
+	return f.mode() == g.mode() && f.Group == g.Group && bytes.Equal(f.Data, g.Data)
+}
 
 // safeJoin resolves a Candidate.Files key below dir. Keys come from data we
 // do not fully control (Secret contents shape names), so anything that could
@@ -72,13 +78,16 @@ func safeJoin(dir, rel string) (string, error) {
 // see either the old or the new content, never a torn file: it writes a
 // temporary file in the same directory and renames it into place.
 // No fsync: everything here is regenerated from the cluster on restart.
-func writeAtomic(name string, data []byte, mode os.FileMode) error {
+func writeAtomic(name string, data []byte, mode os.FileMode, group int) error {
 	f, err := os.CreateTemp(filepath.Dir(name), tempPrefix+"*")
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
 	_, err = f.Write(data)
+	if err == nil && group != 0 {
+		err = f.Chown(-1, group) // before the mode, so no other group ever reads it
+	}
 	if err == nil {
 		err = f.Chmod(mode) // CreateTemp always uses 0600
 	}
@@ -132,7 +141,7 @@ func writeFiles(dir string, files, good map[string]File) ([]fileChange, error) {
 		if had {
 			ch.prev = &old
 		}
-		if err := writeAtomic(full, f.Data, f.mode()); err != nil {
+		if err := writeAtomic(full, f.Data, f.mode(), f.Group); err != nil {
 			return changes, fmt.Errorf("writing %s: %w", rel, err)
 		}
 		changes = append(changes, ch)
@@ -147,7 +156,7 @@ func undoFiles(dir string, changes []fileChange) error {
 		full, err := safeJoin(dir, ch.rel)
 		if err == nil {
 			if ch.prev != nil {
-				err = writeAtomic(full, ch.prev.Data, ch.prev.mode())
+				err = writeAtomic(full, ch.prev.Data, ch.prev.mode(), ch.prev.Group)
 			} else if err = os.Remove(full); os.IsNotExist(err) {
 				err = nil
 			}
@@ -202,7 +211,7 @@ func sortedKeys(m map[string]File) []string {
 func cloneFiles(m map[string]File) map[string]File {
 	out := make(map[string]File, len(m))
 	for k, f := range m {
-		out[k] = File{Data: bytes.Clone(f.Data), Mode: f.Mode}
+		out[k] = File{Data: bytes.Clone(f.Data), Mode: f.Mode, Group: f.Group}
 	}
 	return out
 }

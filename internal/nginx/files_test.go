@@ -3,6 +3,7 @@ package nginx
 import (
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 )
 
@@ -77,5 +78,34 @@ func assertFile(t *testing.T, path, data string, mode os.FileMode) {
 	}
 	if fi.Mode().Perm() != mode {
 		t.Errorf("%s mode = %v, want %v", path, fi.Mode().Perm(), mode)
+	}
+}
+
+// TestWorkerFileGroup: a file for the workers goes to their group, 0640,
+// and a change of group alone rewrites it.
+func TestWorkerFileGroup(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("needs root (chown), as the e2e suite does")
+	}
+	id, err := DefaultWorkerIdentity()
+	if err != nil || id == nil || id.GID == 0 || id.User == "" || id.Group == "" {
+		t.Fatalf("DefaultWorkerIdentity as root = %+v, %v", id, err)
+	}
+	dir := t.TempDir()
+	files := map[string]File{"auth/a.htpasswd": WorkerFile([]byte("u:x\n"), id)}
+	if _, err := writeFiles(dir, files, nil); err != nil {
+		t.Fatal(err)
+	}
+	full := filepath.Join(dir, "auth/a.htpasswd")
+	assertFile(t, full, "u:x\n", 0o640)
+	fi, err := os.Stat(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gid := int(fi.Sys().(*syscall.Stat_t).Gid); gid != id.GID {
+		t.Errorf("group %d, want %d", gid, id.GID)
+	}
+	if (File{Data: []byte("a"), Group: id.GID}).equal(File{Data: []byte("a")}) {
+		t.Error("files differing only in group are equal: a new group would not be written")
 	}
 }

@@ -253,7 +253,7 @@ func (s *Supervisor) activate(ctx context.Context, c Candidate) (Result, error) 
 	}
 	changes, err := writeFiles(s.paths.Dir, c.Files, goodFiles)
 	if err == nil {
-		err = writeAtomic(s.paths.Candidate, c.Config, 0o644)
+		err = writeAtomic(s.paths.Candidate, c.Config, 0o644, 0)
 	}
 	if err != nil {
 		s.undo(changes, false)
@@ -350,7 +350,7 @@ func (s *Supervisor) undo(changes []fileChange, config bool) {
 	err := undoFiles(s.paths.Dir, changes)
 	if config {
 		if s.good != nil {
-			if werr := writeAtomic(s.paths.Config, s.good.Config, 0o644); err == nil {
+			if werr := writeAtomic(s.paths.Config, s.good.Config, 0o644, 0); err == nil {
 				err = werr
 			}
 		} else if rerr := os.Remove(s.paths.Config); err == nil && !os.IsNotExist(rerr) {
@@ -382,7 +382,7 @@ func (s *Supervisor) restore() error {
 	if _, err := writeFiles(s.paths.Dir, s.good.Files, nil); err != nil {
 		return err
 	}
-	return writeAtomic(s.paths.Config, s.good.Config, 0o644)
+	return writeAtomic(s.paths.Config, s.good.Config, 0o644, 0)
 }
 
 // Ready reports whether nginx runs a good config: false before the first

@@ -48,6 +48,13 @@ type ingressAnnotations struct {
 	mirror      *Mirror
 	satisfy     string
 	passthrough bool
+	// basicAuth and extAuth are auth-type basic and auth-url.
+	basicAuth *BasicAuth
+	extAuth   *ExternalAuth
+	// clientAuth is auth-tls for the Ingress's hosts; clientAuthError says
+	// its Secret cannot be used (the hosts then answer 403).
+	clientAuth      *ClientAuth
+	clientAuthError bool
 }
 
 // ingress-nginx's CORS defaults.
@@ -196,6 +203,9 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 	p.AccessLogOff = s.EnableAccessLog != nil && !*s.EnableAccessLog
 	b.backendTLS(ing, ref, b.annPrefix(), s, &a)
 	b.customHeaders(ing, ref, b.annPrefix(), s, &a)
+	b.basicAuth(ing, ref, r, &a)
+	b.externalAuth(ref, r, &a)
+	b.clientAuth(ing, ref, r, &a)
 	a.cors = corsSettings(s)
 	a.useRegex = s.UseRegex != nil && *s.UseRegex
 	if s.RewriteTarget != nil {
@@ -269,6 +279,13 @@ func (a ingressAnnotations) apply(l Location, res backendResult) Location {
 		l.Redirect, l.Upstream, l.Status = &r, "", 0
 	}
 	l.Allow, l.Deny, l.Proxy, l.Headers, l.Satisfy = a.allow, a.deny, a.proxy, a.headers, a.satisfy
+	if l.Redirect == nil { // a redirect answers before nginx's access phase
+		l.BasicAuth, l.ExternalAuth = a.basicAuth, a.extAuth
+	}
+	// Only this Ingress's paths: another Ingress on the host may serve
+	// plain HTTP on purpose (an ACME HTTP-01 challenge), as ingress-nginx
+	// lets every path of such a host do.
+	l.RequireTLS = a.clientAuth != nil && a.clientAuth.Verify == "on"
 	l = withTLSName(l, res.tlsName)
 	if l.Redirect == nil && l.Identity != nil {
 		l.Balance = a.bal.balance(l.Identity.Path, false)

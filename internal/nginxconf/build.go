@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,8 +21,8 @@ func Build(s Snapshot, o Options) (*Config, []Problem, error) {
 		return nil, nil, err
 	}
 	b := &builder{opts: o, be: newBackends(s), secrets: map[string]*corev1.Secret{}, configMaps: configMapsByName(s.ConfigMaps),
-		servers: map[string]*serverBuild{}, regexHosts: map[string]string{}, files: map[string][]byte{}, errorLocs: map[string]ErrorLocation{},
-		passthrough: map[string]*passEntry{}}
+		servers: map[string]*serverBuild{}, regexHosts: map[string]string{}, files: map[string][]byte{}, workerFiles: map[string]bool{},
+		errorLocs: map[string]ErrorLocation{}, passthrough: map[string]*passEntry{}}
 	for _, sec := range s.Secrets {
 		b.secrets[sec.Namespace+"/"+sec.Name] = sec
 	}
@@ -77,6 +78,14 @@ func (o Options) validate() error {
 			errs = append(errs, fmt.Errorf("bind address %q is not an IP address", a))
 		}
 	}
+	for _, n := range []string{o.WorkerUser, o.WorkerGroup} {
+		if n != "" && !systemNameRe.MatchString(n) {
+			errs = append(errs, fmt.Errorf("worker user or group %q is not a plain user or group name", n))
+		}
+	}
+	if (o.WorkerUser == "") != (o.WorkerGroup == "") {
+		errs = append(errs, fmt.Errorf("worker user and group go together"))
+	}
 	for _, a := range o.Resolvers {
 		if !isIP(a) {
 			errs = append(errs, fmt.Errorf("resolver %q is not an IP address", a))
@@ -89,6 +98,9 @@ func (o Options) validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// systemNameRe is a user or group name as useradd accepts it.
+var systemNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,31}$`)
 
 // SelectIngresses returns the Ingresses this controller serves, oldest first (then namespace/name),
 // the order in which conflicts are decided.
@@ -131,6 +143,8 @@ type builder struct {
 	// without rules, which answers unknown hosts.
 	catchAllDefault *locationEntry
 	files           map[string][]byte
+	// workerFiles are the files of files that workers read (File.WorkerReadable).
+	workerFiles map[string]bool
 	// dflt is the location of --default-backend-service (or the built-in
 	// 404) for unmatched requests; dflt.Upstream is "" for the built-in.
 	dflt Location
@@ -159,6 +173,10 @@ type serverBuild struct {
 	aliases    []string
 	aliasBy    ObjectRef
 	aliasOrder int
+	// clientAuth is the oldest Ingress's auth-tls for this host;
+	// clientAuthError is set when any Ingress's auth-tls Secret is unusable.
+	clientAuth      *ClientAuth
+	clientAuthError bool
 }
 
 type locationKey struct {
@@ -316,6 +334,9 @@ func (b *builder) ingress(in ingressInput) {
 		b.hostAnnotations(sb, in, r.HTTP != nil && len(r.HTTP.Paths) > 0)
 		if ann.passthrough {
 			b.passthroughHost(in, i)
+		}
+		if r.HTTP != nil || r.Host == "" {
+			b.hostClientAuth(sb, in) // as ingress-nginx: not for a host rule without paths
 		}
 		if ann.appRoot != "" && !ann.failClosed {
 			b.addLocation(sb, &locationEntry{loc: ann.appRootLocation(source), owner: ref, userPath: "/", pathType: "app-root", ann: ann}, "metadata.annotations[app-root]")

@@ -91,7 +91,16 @@ func (b *builder) config() *Config {
 				srv.CertFile = b.certFile(b.defaultCert)
 			}
 			srv.TLS = sb.tls != nil
+			if sb.clientAuth != nil && srv.CertFile == "" {
+				// nginx asks for client certificates in the handshake of the
+				// server SNI picked, and only a server with a certificate of
+				// its own is picked: this host needs one, the default.
+				srv.CertFile = b.certFile(b.defaultCert)
+			}
 		}
+		// Without HTTPS at all, a host that verifies client certificates
+		// still answers plain HTTP 403 (Location.RequireTLS).
+		srv.ClientAuth, srv.ClientAuthError = sb.clientAuth, sb.clientAuthError
 		haveRoot := false
 		for k, e := range sb.locations {
 			l := e.loc
@@ -109,6 +118,7 @@ func (b *builder) config() *Config {
 		srv.Locations = append(srv.Locations, noAutoRedirect(srv.Locations)...)
 		sortLocations(srv.Locations)
 		srv.ErrorLocations = b.serverErrorLocations(srv.Locations)
+		authLocations(&srv)
 		for i := range srv.Locations {
 			l := &srv.Locations[i]
 			l.ReaddHSTS = readdHSTS(*l, cfg.G.HSTS)
@@ -129,18 +139,12 @@ func (b *builder) config() *Config {
 	cfg.TLSPools = tlsPools(cfg.Servers)
 	cfg.LimitZones = limitZones(cfg.Servers)
 	cfg.Passthrough = b.passthroughConfig(cfg)
-	if hasMirrors(cfg.Servers) {
-		for _, r := range o.Resolvers {
-			if strings.Contains(r, ":") {
-				r = "[" + r + "]" // nginx reads a bare IPv6 address's last group as a port
-			}
-			cfg.Resolvers = append(cfg.Resolvers, r)
-		}
-	}
 	cfg.Upstreams = b.be.list()
 	for p, d := range b.files {
-		cfg.Files = append(cfg.Files, File{Path: p, Data: d})
+		cfg.Files = append(cfg.Files, File{Path: p, Data: d, WorkerReadable: b.workerFiles[p]})
 	}
+	cfg.User, cfg.Group = o.WorkerUser, o.WorkerGroup
+	cfg.Resolvers = resolvers(cfg.Servers, o.Resolvers)
 	sort.Slice(cfg.Files, func(i, j int) bool { return cfg.Files[i].Path < cfg.Files[j].Path })
 	return cfg
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -109,6 +110,24 @@ type injectionCase struct {
 	// regex says the attacker's host has regex paths (use-regex), so its
 	// other path is served by `location ~* "^/still-ok"`.
 	regex bool
+	// companions are valid annotations (full keys) set on the attacker's
+	// Ingress in every render, with the Secrets they name, so that a
+	// payload meets the code that would render it (auth-tls-match-cn
+	// means nothing without auth-tls-secret). The payload's output must
+	// then equal a reference with or without them.
+	companions map[string]string
+	secrets    []*corev1.Secret
+}
+
+// prepare adds the case's companion annotations and Secrets.
+func (c injectionCase) prepare(snap *Snapshot, evil *networkingv1.Ingress, with bool) {
+	if !with {
+		return
+	}
+	for k, v := range c.companions {
+		evil.Annotations[k] = v
+	}
+	snap.Secrets = append(snap.Secrets, c.secrets...)
 }
 
 // plainlyInvalid is refused by every validator, and has nothing in common
@@ -136,6 +155,7 @@ func runInjection(t *testing.T, c injectionCase) {
 	m := renderModel(t)
 	o := testOptions(t, goldenDir)
 	snap, evil := injectionSnapshot(t)
+	c.prepare(&snap, evil, true)
 	c.apply(evil, c.payload)
 	r := renderSnapshot(t, snap, o)
 	fail := func(format string, args ...any) {
@@ -151,6 +171,7 @@ func runInjection(t *testing.T, c injectionCase) {
 			fail("no %s Problem for Ingress %s/%s field %s", ReasonInvalidField, attackerNS, attackerName, c.field)
 		}
 		refSnap, refEvil := injectionSnapshot(t)
+		c.prepare(&refSnap, refEvil, true)
 		c.apply(refEvil, plainlyInvalid)
 		ref := renderSnapshot(t, refSnap, o)
 		if !ref.refused(c.field) {
@@ -164,14 +185,23 @@ func runInjection(t *testing.T, c injectionCase) {
 			}
 		}
 		// As without the annotation, as without the Ingress, or as with
-		// the Ingress failing closed (its paths answer 503).
-		refSnap, _ := injectionSnapshot(t)
-		refs = append(refs, renderSnapshot(t, refSnap, o))
-		refSnap.Ingresses = refSnap.Ingresses[:1]
-		refs = append(refs, renderSnapshot(t, refSnap, o))
-		closed, _ := injectionSnapshot(t)
-		closed.Services, closed.EndpointSlices = closed.Services[:1], closed.EndpointSlices[:1]
-		refs = append(refs, renderSnapshot(t, closed, o))
+		// the Ingress failing closed (its paths answer 503); with the
+		// companions, or without them (a refused value can make them
+		// void too).
+		for _, with := range []bool{true, false} {
+			if !with && c.companions == nil {
+				continue
+			}
+			refSnap, refEvil := injectionSnapshot(t)
+			c.prepare(&refSnap, refEvil, with)
+			refs = append(refs, renderSnapshot(t, refSnap, o))
+			refSnap.Ingresses = refSnap.Ingresses[:1]
+			refs = append(refs, renderSnapshot(t, refSnap, o))
+			closed, closedEvil := injectionSnapshot(t)
+			c.prepare(&closed, closedEvil, with)
+			closed.Services, closed.EndpointSlices = closed.Services[:1], closed.EndpointSlices[:1]
+			refs = append(refs, renderSnapshot(t, closed, o))
+		}
 	}
 	same := false
 	for _, ref := range refs {
@@ -247,11 +277,25 @@ func assertServed(t *testing.T, conf *nginxConf, host, path, upstream string) {
 var annotationPrefixes = []string{"nginx.ingress.kubernetes.io/", "atrium-ingress.io/"}
 
 func runAnnotationCases(t *testing.T, names []string, payloads []string) {
+	runAnnotationCasesWith(t, names, payloads, nil, nil)
+}
+
+// runAnnotationCasesWith runs the payloads with valid companion annotations
+// (keys without prefix, which each prefix gets) and the Secrets they name.
+func runAnnotationCasesWith(t *testing.T, names []string, payloads []string, companions map[string]string, secrets []*corev1.Secret) {
 	for _, prefix := range annotationPrefixes {
 		for _, name := range names {
 			for i, p := range payloads {
 				t.Run(fmt.Sprintf("%s%s/%d", prefix, name, i), func(t *testing.T) {
-					runInjection(t, annotationCase(prefix+name, p))
+					c := annotationCase(prefix+name, p)
+					if companions != nil {
+						c.companions = map[string]string{}
+						for k, v := range companions {
+							c.companions[prefix+k] = v
+						}
+						c.secrets = secrets
+					}
+					runInjection(t, c)
 				})
 			}
 		}
@@ -329,12 +373,61 @@ func TestCustomHeadersAnnotationInjection(t *testing.T) {
 	})
 }
 
-// CVE-2025-1097: auth-tls-match-cn was pasted into an if condition.
+// matchCNPayloads break out of the `if ($ssl_client_s_dn !~ ...)` condition
+// ingress-nginx pasted auth-tls-match-cn into, or out of its quotes.
+var matchCNPayloads = []string{
+	payloadMatchCN,
+	payloadSSLEngine,
+	"CN=x) { return 200; } if ($host ~ x",
+	"CN=x\\\"; return 200 pwned; #",
+	"CN=$host",
+	"CN=x{1}\n}\nssl_engine /tmp/e.so;",
+	"CN=a\x00b",
+	"CN=a\rb",
+	"CN=a'b",
+	"CN=a;b",
+	"CN=(?P<x>a)",
+	"CN=a\\",
+}
+
+// CVE-2025-1097: auth-tls-match-cn was pasted into an if condition. Run
+// with and without a valid auth-tls-secret (and the CA Secret it names),
+// so the payload meets the code that renders the condition; the other
+// auth-tls values go into the same server block.
 func TestCVE_2025_1097_AuthTLSMatchCN(t *testing.T) {
-	runAnnotationCases(t, []string{"auth-tls-match-cn"}, []string{
-		payloadMatchCN,
-		payloadSSLEngine,
-	})
+	runAnnotationCases(t, []string{"auth-tls-match-cn"}, matchCNPayloads)
+	runAnnotationCasesWith(t, []string{"auth-tls-match-cn", "auth-tls-error-page", "auth-tls-verify-client", "auth-tls-verify-depth"},
+		append(matchCNPayloads, payloadAuthURL, "https://x/$request_uri", "on;", "1; ssl_verify_client off"),
+		map[string]string{"auth-tls-secret": attackerNS + "/client-ca"},
+		[]*corev1.Secret{clientCASecretNS(t, attackerNS, "client-ca")})
+}
+
+// TestMatchCNRendered: an accepted auth-tls-match-cn, spaces, backslashes
+// and '$' included, is one quoted regex argument of the condition.
+func TestMatchCNRendered(t *testing.T) {
+	snap, evil := injectionSnapshot(t)
+	snap.Secrets = append(snap.Secrets, clientCASecretNS(t, attackerNS, "client-ca"))
+	evil.Annotations[annotationPrefix+"auth-tls-secret"] = attackerNS + "/client-ca"
+	evil.Annotations[annotationPrefix+"auth-tls-match-cn"] = `CN=(Jane Doe|a\.b)$`
+	r := renderSnapshot(t, snap, testOptions(t, goldenDir))
+	conf, err := parseNginxConf(r.conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := findServer(conf.Directives, attackerHost)
+	if srv == nil {
+		t.Fatal("no server for the attacker's host")
+	}
+	var cond []string
+	for _, d := range srv.Block {
+		if d.Name == "if" {
+			cond = d.Args
+		}
+	}
+	if want := []string{"($ssl_client_s_dn", "!~", `CN=(Jane\x20Doe|a\.b)$`, ")"}; !reflect.DeepEqual(cond, want) {
+		t.Errorf("condition %q, want %q", cond, want)
+	}
+	nginxTest(t, r.conf, r.cfg)
 }
 
 // CVE-2025-1098: mirror-target and mirror-host (with the Ingress UID) were
@@ -373,14 +466,51 @@ func TestCVE_2025_1098_Mirror(t *testing.T) {
 	})
 }
 
+// authURLPayloads break out of the unquoted `set $target <auth-url>;`
+// of ingress-nginx, or read variables into it.
+var authURLPayloads = []string{
+	payloadAuthURL,
+	"http://x/#;\n}\nlocation /pwn {return 200 pwned;}\nlocation /y {",
+	"http://x/$http_authorization",
+	"http://x/\";\nproxy_pass http://127.0.0.1:10246;#",
+	"http://x/a b",
+	"http://x/{a}",
+	"http://x/\\",
+	"http://user:pw@x/",
+	"https://$host/oauth2/auth",
+	"http://127.0.0.1:10246/atrium/config-hash;",
+	"unix:/tmp/x.sock",
+}
+
 // CVE-2025-24514: auth-url was pasted into an unquoted set directive; a
-// '#' and a newline broke out of it.
+// '#' and a newline broke out of it. The companions make each annotation
+// one that renders: auth-url next to auth-signin, auth-response-headers
+// and auth-method, those next to a valid auth-url.
 func TestCVE_2025_24514_AuthURL(t *testing.T) {
-	runAnnotationCases(t, []string{"auth-url", "auth-signin"}, []string{
-		payloadAuthURL,
-		"http://x/#;\n}\nlocation /pwn {return 200 pwned;}\nlocation /y {",
-		"http://x/$http_authorization",
-	})
+	runAnnotationCases(t, []string{"auth-url", "auth-signin"}, authURLPayloads)
+	runAnnotationCasesWith(t, []string{"auth-url"}, authURLPayloads,
+		map[string]string{"auth-signin": "/login", "auth-response-headers": "X-User", "auth-method": "GET"}, nil)
+	runAnnotationCasesWith(t, []string{"auth-signin", "auth-request-redirect", "auth-response-headers", "auth-method", "auth-signin-redirect-param"},
+		append(authURLPayloads, "X-User;", "X-User: x", "rd=$request_uri"),
+		map[string]string{"auth-url": "http://198.18.0.9/auth"}, nil)
+}
+
+// Basic authentication: the realm goes into a quoted auth_basic argument
+// (and from there, unescaped, into WWW-Authenticate); the Secret picks a
+// file by content only.
+func TestBasicAuthInjection(t *testing.T) {
+	companions := map[string]string{"auth-type": "basic", "auth-secret": "htpasswd"}
+	secrets := []*corev1.Secret{opaqueSecret(attackerNS, "htpasswd", map[string]string{"auth": testHtpasswd})}
+	payloads := []string{
+		"x\";}\nlocation /pwn {return 200 pwned;}#",
+		"$http_authorization",
+		"x' y",
+		"a\\\"b",
+		"a\nb",
+		"a{b}",
+	}
+	runAnnotationCasesWith(t, []string{"auth-realm", "auth-secret", "auth-secret-type", "auth-type"}, payloads, companions, secrets)
+	runAnnotationCasesWith(t, []string{"auth-secret"}, []string{payloadTraversal, "tenant/../../etc/passwd", "/etc/passwd"}, companions, secrets)
 }
 
 // CVE-2025-24513: auth-secret paths were joined to a directory without a

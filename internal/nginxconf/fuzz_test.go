@@ -436,6 +436,27 @@ var annotationExamples = []map[string][]string{
 	{"mirror-target": {"http://atrium-mirror.example/x", "https://198.18.0.9/y/"}, "mirror-host": {"atrium-mirror-host.example", "h.example:8080"}},
 	{"mirror-target": {"http://198.18.0.9", "https://atrium-mirror.example:8443"}, "mirror-request-body": {"on"}},
 	{"satisfy": {"any", "all"}, "allowlist-source-range": {"198.18.0.0/15", "10.0.0.0/8"}},
+	{"auth-type": {"basic"}, "auth-secret": {"atrb-htpasswd", baseNS + "/atrb-htpasswd2"}, "auth-realm": {"atrium realm", "Other (x)"}},
+	{"auth-type": {"basic"}, "auth-secret": {"atrb-authmap"}, "auth-secret-type": {"auth-map"}, "backend-protocol": {"GRPC"}},
+	{
+		"auth-url": {"http://198.18.0.20/atrium-auth", "https://198.18.0.21:8443/x?y=1"}, "auth-method": {"GET", "POST"},
+		"auth-response-headers": {"X-Auth-User, X-Auth-Email"}, "auth-request-redirect": {"https://atrium-redirect.example/back", "/p"},
+		"auth-always-set-cookie": {"true"}, "upstream-vhost": {"atrium-vhost.example"}, "proxy-buffer-size": {"16k", "8k"},
+	},
+	{
+		"auth-url":    {"http://atrium-auth.atrbns.svc.cluster.local/auth", "https://other.example:8443/x"},
+		"auth-signin": {"https://atrium-signin.example/start", "/oauth2/start?x=1"}, "auth-signin-redirect-param": {"rd", "return_to"},
+	},
+	{"auth-url": {"http://[2001:db8::20]/atrium-auth", "http://198.18.0.20/a"}, "auth-signin": {"https://a.example/start?rd=https://b.example/", "/s?rd=1"}},
+	{"auth-url": {"http://198.18.0.20/atrium-auth"}, "auth-response-headers": {"X-Auth-User, X-Auth-Email"}, "backend-protocol": {"GRPC"}},
+	{
+		"auth-tls-secret": {baseNS + "/atrb-client-ca", "atrb-client-ca2"}, "auth-tls-verify-client": {"optional", "optional_no_ca"},
+		"auth-tls-verify-depth": {"2", "3"}, "auth-tls-error-page": {"https://atrium-error.example/cert", "/cert-error"},
+		"auth-tls-pass-certificate-to-upstream": {"true"}, "auth-tls-match-cn": {"CN=atrium-client", "CN=other.client"},
+	},
+	{"auth-tls-secret": {baseNS + "/atrb-client-ca"}, "auth-tls-verify-client": {"on"}, "auth-url": {"http://198.18.0.20/atrium-auth"}},
+	// An unusable auth-tls-secret: the host's server answers 403 itself.
+	{"auth-tls-secret": {baseNS + "/atrb-no-such-secret"}, expectProblem: {string(ReasonSecretNotFound)}},
 }
 
 // flagOnlyAnnotations have no annotationExamples entry because they take
@@ -444,6 +465,12 @@ var annotationExamples = []map[string][]string{
 var flagOnlyAnnotations = map[string]string{
 	"ssl-passthrough": "--enable-ssl-passthrough: the ssl-passthrough goldens and TestPassthroughHostInjection",
 }
+
+// expectProblem in an annotation example is not an annotation: it names
+// the Problem reason the example is meant to raise (an Ingress whose
+// annotations are valid but name something unusable), which the model then
+// accepts instead of skipping the example.
+const expectProblem = "<expect-problem>"
 
 // fuzzAllowedHeaders are the custom-headers names the model's renders allow
 // (global-allowed-response-headers); the ConfigMaps of baselineSnapshot
@@ -502,7 +529,9 @@ func annotationIngress(i, variant int) *networkingv1.Ingress {
 	ing := newIngress(baseNS, fmt.Sprintf("%s-ann%d", baseIngress, i), 1)
 	ing.Annotations = map[string]string{}
 	for k, vs := range annotationExamples[i] {
-		ing.Annotations[annotationPrefix+k] = vs[min(variant, len(vs)-1)]
+		if k != expectProblem {
+			ing.Annotations[annotationPrefix+k] = vs[min(variant, len(vs)-1)]
+		}
 	}
 	host := fmt.Sprintf("ann%d.atrium-baseline.example", i)
 	ing.Spec.TLS = []networkingv1.IngressTLS{{Hosts: []string{host}}}
@@ -531,6 +560,11 @@ var rewriteTargetWord = regexp.MustCompile(`^(/[A-Za-z0-9._~!&()*+,=:@/-]*|\$[1-
 // settings to Lua may hold (placeholder ANNSPEC): space-separated
 // annotation words ($atrium_hash_by, $atrium_affinity, $atrium_canary).
 var specWord = regexp.MustCompile(`^[A-Za-z0-9._~:/?#\[\]@!&()*+,=%-]+( [A-Za-z0-9._~:/?#\[\]@!&()*+,=%-]+)*$`)
+
+// realmWord is what the realm of auth_basic may be (placeholder ANNREALM):
+// the one place where input may put spaces, inside the quoted argument
+// (written independently of the validator in internal/annotations).
+var realmWord = regexp.MustCompile(`^[A-Za-z0-9 ._~:/?#@!&()*+,=%-]{0,256}$`)
 
 // mapEntry is the name under which the model keeps the entries of map
 // and geo blocks: an entry's first word is its source value, which input
@@ -594,6 +628,13 @@ func baselineSnapshot(t testing.TB) Snapshot {
 			// values name the same files.
 			backendTLSSecret(t, baseNS, "atrb-proxy-ssl"),
 			backendTLSSecret(t, baseNS, "atrb-proxy-ssl2"),
+			// Named only by the auth examples; alike, so both values name
+			// the same files.
+			opaqueSecret(baseNS, "atrb-htpasswd", map[string]string{"auth": testHtpasswd}),
+			opaqueSecret(baseNS, "atrb-htpasswd2", map[string]string{"auth": testHtpasswd}),
+			opaqueSecret(baseNS, "atrb-authmap", map[string]string{"alice": testAPR1, "bob": testSHA}),
+			clientCASecret(t, baseNS, "atrb-client-ca"),
+			clientCASecret(t, baseNS, "atrb-client-ca2"),
 		},
 		// Named only by the custom-headers examples: the same header with
 		// two values.
@@ -610,6 +651,46 @@ func backendTLSSecret(t testing.TB, ns, name string) *corev1.Secret {
 	t.Helper()
 	data := map[string][]byte{}
 	for key, file := range map[string]string{corev1.TLSCertKey: "backend-client.crt", corev1.TLSPrivateKeyKey: "backend-client.key", "ca.crt": "backend-ca.crt"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "certs", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data[key] = b
+	}
+	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Type: corev1.SecretTypeOpaque, Data: data}
+}
+
+// Password hashes of "atrium" in every supported format.
+const (
+	testAPR1     = "$apr1$atrium$3YmbqTs4m2vCiylTH4yFK1"
+	testSHA      = "{SHA}bZydCEMF/YsjNG+QtLRlUVD3L+k="
+	testHtpasswd = "# users\napr1:" + testAPR1 + "\nsha:" + testSHA + ":a comment\r\n" +
+		"ssha:{SSHA}G9gAEs9vj0EGnliKdEC08k9G9m1zYWx0\nmd5:$1$atrium$1lEwm9tY9YRNsiCUKe1yn1\n" +
+		"sha256:$5$rounds=5000$atriumsalt$fkqAM9KtDnuFtDR4/wGs8I.cr4q0zTtH3TOntp/tym7\n" +
+		"sha512:$6$atriumsalt$d/ULuUf1hmGAbUNVP8aq.tL.3hEbsCZwenY2irtiGXIijKUKpWtGIZqOc3W9esQLXXzDtY8U2YRVoPl1QgDh1/\n" +
+		"bcrypt:$2y$05$atriumatriumatriumatreyYhFQtzqkrdXiu6tuwq20Q50ezpsXzG\n\n"
+)
+
+func opaqueSecret(ns, name string, data map[string]string) *corev1.Secret {
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Type: corev1.SecretTypeOpaque, Data: map[string][]byte{}}
+	for k, v := range data {
+		s.Data[k] = []byte(v)
+	}
+	return s
+}
+
+// clientCASecret is an auth-tls-secret with a CA and a CRL
+// (testdata/certs/client-ca.*).
+func clientCASecret(t testing.TB, ns, name string) *corev1.Secret {
+	t.Helper()
+	return clientCASecretNS(t, ns, name)
+}
+
+// clientCASecretNS is clientCASecret for any namespace.
+func clientCASecretNS(t testing.TB, ns, name string) *corev1.Secret {
+	t.Helper()
+	data := map[string][]byte{}
+	for key, file := range map[string]string{"ca.crt": "client-ca.crt", "ca.crl": "client-ca.crl"} {
 		b, err := os.ReadFile(filepath.Join("testdata", "certs", file))
 		if err != nil {
 			t.Fatal(err)
@@ -728,13 +809,23 @@ func buildModel(t testing.TB) (*confModel, string) {
 			if err != nil {
 				return nil, fmt.Sprintf("%s: Build: %v", bl.name, err)
 			}
+			expected := ""
+			if bl.ann >= 0 && annotationExamples[bl.ann][expectProblem] != nil {
+				expected = annotationExamples[bl.ann][expectProblem][0]
+			}
+			raised := false
 			for _, p := range probs {
 				switch {
+				case expected != "" && string(p.Reason) == expected:
+					raised = true
 				case strings.HasPrefix(p.Field, "metadata.annotations"):
 					skip = true // unsupported or refused: not an example of anything
 				case p.Reason == ReasonInvalidField:
 					return nil, fmt.Sprintf("%s is not valid: %v", bl.name, p)
 				}
+			}
+			if expected != "" && !raised {
+				return nil, fmt.Sprintf("%s does not raise the %s Problem it is meant to", bl.name, expected)
 			}
 			if skip {
 				break
@@ -852,6 +943,8 @@ func buildModel(t testing.TB) (*confModel, string) {
 							p = ph("ANNORIGIN")
 						case place == "http/server/location/set" && j == 1 && specWord.MatchString(a) && specWord.MatchString(od.Args[j]):
 							p = ph("ANNSPEC")
+						case place == "http/server/location/auth_basic" && j == 0 && realmWord.MatchString(a) && realmWord.MatchString(od.Args[j]):
+							p = ph("ANNREALM")
 						default:
 							problems = append(problems, fmt.Sprintf("%s: %s argument %d %q / %q is not one URL-safe word", bl.name, place, j, a, od.Args[j]))
 							p = ph("ANN")
@@ -970,6 +1063,9 @@ func matchAny(pats map[string]bool, s string, vals map[string][]string) (ok, der
 			return true, true
 		}
 		if p == ph("ANNSPEC") && specWord.MatchString(s) {
+			return true, true
+		}
+		if p == ph("ANNREALM") && realmWord.MatchString(s) {
 			return true, true
 		}
 		if strings.IndexByte(p, 0) >= 0 && matchPattern(p, s, vals) {
@@ -1631,6 +1727,16 @@ var fuzzSeeds = []fuzzSeed{
 	{"annotation-default-backend-injection", seedWith(func(in *fuzzInput) {
 		in.AnnKey, in.AnnValue = annotationPrefix+"default-backend", "svc\";set $atrium_upstream \"x"
 	})},
+	{"annotation-auth-url", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"auth-url", "http://198.18.0.20/auth?x=1"
+	})},
+	{"annotation-auth-url-dns", seedWith(func(in *fuzzInput) {
+		in.AnnKey, in.AnnValue = annotationPrefix+"auth-url", "https://auth.example.com:8443/a"
+	})},
+	{"annotation-auth-url-variable", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"auth-url", "https://$host/oauth2/auth" })},
+	{"annotation-auth-type", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"auth-type", "basic" })},
+	{"annotation-auth-tls-secret-missing", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"auth-tls-secret", "no-such-ca" })},
+	{"annotation-auth-tls-secret-no-ca", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"auth-tls-secret", in.Secret })},
 	{"annotation-custom-http-errors", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"custom-http-errors", "404, 503" })},
 	{"annotation-custom-http-errors-injection", seedWith(func(in *fuzzInput) {
 		in.AnnKey, in.AnnValue = annotationPrefix+"custom-http-errors", "404 = @x;\nlocation @x {return 200 pwned;}"

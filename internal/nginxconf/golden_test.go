@@ -65,6 +65,7 @@ func testOptions(t testing.TB, dir string) Options {
 		TempDir:             dir + "/tmp",
 		EndpointsFile:       dir + "/endpoints.txt",
 		ControlSocket:       dir + "/control/atrium.sock",
+		Resolvers:           []string{"10.96.0.10"},
 	}
 }
 
@@ -236,6 +237,9 @@ func nginxTest(t *testing.T, conf []byte, cfg *Config) {
 		}
 	}
 	for _, f := range cfg.Files {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(f.Path)), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(filepath.Join(dir, f.Path), f.Data, 0o600); err != nil {
 			t.Fatal(err)
 		}

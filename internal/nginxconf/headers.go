@@ -137,7 +137,7 @@ func configMapsByName(cms []*corev1.ConfigMap) map[string]*corev1.ConfigMap {
 // add_header: nginx drops inherited add_header directives in a location
 // with its own, unless a custom header sets Strict-Transport-Security.
 func readdHSTS(l Location, hsts bool) bool {
-	if !hsts || (l.CORS == nil && len(l.Headers) == 0) {
+	if !hsts || (l.CORS == nil && len(l.Headers) == 0 && l.ExternalAuth == nil) {
 		return false
 	}
 	for _, h := range l.Headers {

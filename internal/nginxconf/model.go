@@ -54,10 +54,15 @@ type Config struct {
 	Files []File
 	// LimitZones are the limit zones in use, one per Ingress, by Zone.
 	LimitZones []Limits
-	// Resolvers are the DNS servers of the mirror locations (IP addresses).
-	Resolvers []string
 	// Passthrough is the TLS front of --enable-ssl-passthrough (nil: off).
 	Passthrough *Passthrough
+	// User and Group are the `user` nginx's workers run as ("": not
+	// rendered; see Options.WorkerUser).
+	User, Group string
+	// Resolvers are the nameservers of the `resolver` directive, which
+	// auth-url and mirror-target need for DNS names (nil: none rendered).
+	// IPv6 addresses are in brackets.
+	Resolvers []string
 }
 
 // Passthrough is --enable-ssl-passthrough: nginx's stream module listens
@@ -105,10 +110,15 @@ func (c *Config) TrackedDefault() bool {
 	return c.G.LoadBalance == algoLeastConn || c.G.LoadBalance == algoEWMA
 }
 
-// File is a file nginx needs next to its config (certificates with keys).
+// File is a file nginx needs next to its config (certificates with keys,
+// password files).
 type File struct {
 	Path string // relative to Options.Dir
 	Data []byte
+	// WorkerReadable marks a file nginx's workers read at request time
+	// (auth_basic_user_file), not only the master at (re)load: the
+	// controller must let the workers' user read it.
+	WorkerReadable bool
 }
 
 // Server is one nginx server block: one host, or the catch-all.
@@ -138,6 +148,33 @@ type Server struct {
 	ErrorLocations []ErrorLocation
 	// Mirrors are the mirror locations the locations use, by Location.
 	Mirrors []Mirror
+	// ClientAuth is auth-tls-secret and its companions (nil: no client
+	// certificates asked for).
+	ClientAuth *ClientAuth
+	// ClientAuthError is set when an Ingress asked this host for client
+	// certificates with a Secret that cannot be used: the whole server
+	// answers 403, as in ingress-nginx.
+	ClientAuthError bool
+}
+
+// ClientAuth is how a server verifies client certificates (auth-tls-*),
+// with ingress-nginx's defaults applied.
+type ClientAuth struct {
+	CAFile  string // absolute path of the trusted CAs
+	CRLFile string // absolute path of the CRL, "" for none
+	// Verify is ssl_verify_client: "on", "off", "optional", "optional_no_ca".
+	Verify string
+	Depth  string // "1"-"100"
+	// ErrorPage answers 495 and 496 (bad or missing certificate): a URL or
+	// a path; "" for nginx's own 400.
+	ErrorPage string
+	// PassCertificate sends the certificate in ssl-client-cert.
+	PassCertificate bool
+	// MatchCN is the regex the subject DN must match ("" for none), as
+	// rendered: spaces written \x20.
+	MatchCN string
+	// Owner is the Ingress (namespace/name) whose settings these are.
+	Owner string
 }
 
 // HostRedirect is a server that answers every request for From with a 308
@@ -223,6 +260,18 @@ type Location struct {
 	Mirror *Mirror
 	// Satisfy is nginx's satisfy, "any" or "all" ("": nginx's default, all).
 	Satisfy string
+	// BasicAuth is auth-type basic (nil: none).
+	BasicAuth *BasicAuth
+	// ExternalAuth is auth-url (nil: none).
+	ExternalAuth *ExternalAuth
+	// RequestHeaders are request headers for the endpoints besides the
+	// http-level ones; a location with any repeats the http-level
+	// proxy_set_header (grpc_set_header) lines, which nginx drops in a
+	// location that has its own (set by config()).
+	RequestHeaders []RequestHeader
+	// RequireTLS answers plain-HTTP requests 403: the location's Ingress
+	// requires client certificates, which only HTTPS requests carry.
+	RequireTLS bool
 }
 
 // Policy says the location proxies to the policy balancer (atrium_policy).
@@ -272,6 +321,59 @@ type Mirror struct {
 	Host string
 	// RequestBody is mirror-request-body.
 	RequestBody bool
+}
+
+// RequestHeader is one request header sent to the endpoints: the value of
+// an nginx variable Build chose, or nothing (the client's is removed).
+type RequestHeader struct {
+	Name string // validated: letters, digits, '-' and '_'
+	Var  string // variable name without '$'; "" removes the header
+}
+
+// BasicAuth is nginx's auth_basic with a password file.
+type BasicAuth struct {
+	Realm string
+	File  string // absolute path of the validated password file
+}
+
+// ExternalAuth is auth-url and its companions, validated, with
+// ingress-nginx's defaults.
+type ExternalAuth struct {
+	URL  string
+	Host string // the URL's host name: the Host header the service gets
+	// Method is auth-method ("": the client's).
+	Method string
+	// RequestRedirect is X-Auth-Request-Redirect ("": the request URI).
+	RequestRedirect string
+	// ResponseHeaders are passed from the service's answer to the endpoints.
+	ResponseHeaders []AuthResponseHeader
+	AlwaysSetCookie bool
+	// Signin is where a 401 is redirected (nil: the 401 is the answer).
+	Signin *Signin
+	// ClientCertHeaders are the ssl-client-* headers of a server that
+	// verifies client certificates, which the service gets too (set by
+	// config()).
+	ClientCertHeaders []RequestHeader
+	// Location is the internal location's URI and Index its number in the
+	// server (set by config()).
+	Location string
+	Index    int
+}
+
+// AuthResponseHeader is one header of auth-response-headers: Upstream is
+// nginx's variable for it in the auth answer ("upstream_http_x_user"),
+// Var the variable that carries it to the main request.
+type AuthResponseHeader struct {
+	Name, Upstream, Var string
+}
+
+// Signin is auth-signin: a 302 to URL, followed (when AddRedirect) by the
+// original URL, escaped, as the redirect parameter's value.
+type Signin struct {
+	URL         string // ends with "?<param>=" or "&<param>=" when AddRedirect
+	AddRedirect bool
+	// Location is the named location that answers (set by config()).
+	Location string
 }
 
 // ErrorPage is nginx's `error_page <Code> = <Location>`.

@@ -20,6 +20,7 @@ const (
 	ReasonSecretNotFound          Reason = "SecretNotFound"
 	ReasonInvalidCertificate      Reason = "InvalidCertificate"
 	ReasonConfigMapNotFound       Reason = "ConfigMapNotFound"
+	ReasonInvalidAuthSecret       Reason = "InvalidAuthSecret"
 	ReasonInvalidCustomHeaders    Reason = "InvalidCustomHeaders"
 	ReasonCertificateHostMismatch Reason = "CertificateHostMismatch"
 	ReasonPathConflict            Reason = "PathConflict"

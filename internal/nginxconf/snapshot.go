@@ -86,11 +86,6 @@ type Options struct {
 	// Debian's /usr/share/nginx/modules.
 	ModulesDir string
 
-	// Resolvers are the DNS servers (IP addresses) that resolve the host
-	// names of mirror-target at request time; the controller reads them
-	// from /etc/resolv.conf. Empty: mirror targets must be IP addresses.
-	Resolvers []string
-
 	// AccessLog is the access log path; empty turns access logging off.
 	AccessLog string
 
@@ -98,6 +93,17 @@ type Options struct {
 	WorkerProcesses string
 	// WorkerShutdownTimeoutSeconds bounds how long old workers drain after a reload or on shutdown.
 	WorkerShutdownTimeoutSeconds int
+
+	// WorkerUser and WorkerGroup are rendered as nginx's `user` directive
+	// when set: the controller sets them when it runs nginx as root, and
+	// gives that group the files workers read per request (see
+	// File.WorkerReadable). Empty: workers run as nginx's default (as the
+	// master's user when it is not root).
+	WorkerUser, WorkerGroup string
+	// Resolvers are the nameservers nginx resolves auth-url and
+	// mirror-target host names with at request time (the controller's
+	// /etc/resolv.conf); IP addresses. Empty: those must be IP addresses.
+	Resolvers []string
 }
 
 // sinkDir is SinkDir or its default.

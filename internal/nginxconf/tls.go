@@ -129,3 +129,10 @@ func backendSecret(s *corev1.Secret) (*certificate, *caBundle, error) {
 	}
 	return client, ca, nil
 }
+
+// contentFile names a file by its content: a new content is a new file, so
+// the running config's files are never overwritten before nginx -t passes.
+func contentFile(dir, ext string, data []byte) string {
+	sum := sha256.Sum256(data)
+	return path.Join(dir, hex.EncodeToString(sum[:12])+ext)
+}

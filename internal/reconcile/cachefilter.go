@@ -1,6 +1,8 @@
 package reconcile
 
 import (
+	"strings"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
@@ -22,12 +24,19 @@ import (
 //     certificate are not listed at all (a field selector): Helm release
 //     Secrets (helm.sh/release.v1, up to 1 MiB each, one per revision) and
 //     service-account tokens.
-//   - Of every other Secret the cache keeps only tls.crt, tls.key and
-//     ca.crt, the keys Atrium reads, so no password, token or Helm payload
-//     sits in the controller's memory. Filtering by key rather than by
-//     "is it referenced now" keeps a Secret usable the moment an Ingress
-//     starts naming it, without a second read (and without "get" on
-//     Secrets).
+//   - Of every other Secret the cache keeps only what Atrium reads, so no
+//     password, token or Helm payload sits in the controller's memory:
+//     tls.crt, tls.key and ca.crt (TLS, proxy-ssl-secret, auth-tls-secret)
+//     and ca.crl (auth-tls-secret); for auth-secret, the key auth when it
+//     is a password file Atrium accepts (nginxconf.ValidHtpasswd: user
+//     names and password hashes only, which htpasswd files are meant to
+//     expose), and all data when every key is a user name and every value
+//     such a hash (an auth-map Secret, nginxconf.CheckAuthMap). Filtering
+//     by content rather than by "is it referenced now" keeps a Secret
+//     usable the moment an Ingress starts naming it, without a second
+//     read (and without "get" on Secrets). When an auth key, or what looks
+//     like an auth map, is dropped, an annotation says why, which
+//     auth-secret then reports.
 //   - Of a ConfigMap the cache keeps the data only when it could be a
 //     custom-headers ConfigMap (nginxconf.CustomHeaders: header names,
 //     printable values, at most 64 KiB). Others (CA bundles, Corefiles,
@@ -49,23 +58,53 @@ func secretFieldSelector() fields.Selector {
 	)
 }
 
-// secretKeys are the only Secret data keys Atrium reads (TLS termination,
-// proxy-ssl-secret).
-var secretKeys = map[string]bool{corev1.TLSCertKey: true, corev1.TLSPrivateKeyKey: true, "ca.crt": true}
+// secretKeys are the certificate keys Atrium reads (TLS termination,
+// proxy-ssl-secret, auth-tls-secret).
+var secretKeys = map[string]bool{corev1.TLSCertKey: true, corev1.TLSPrivateKeyKey: true, "ca.crt": true, "ca.crl": true}
 
-// trimSecret is the cache transform for Secrets: only secretKeys stay.
+// authKey is the key of an htpasswd file in an auth-secret.
+const authKey = "auth"
+
+// trimSecret is the cache transform for Secrets: only secretKeys stay,
+// plus a valid password file under authKey, or all of an auth map.
 func trimSecret(obj any) (any, error) {
 	s, ok := obj.(*corev1.Secret)
 	if !ok {
 		return obj, nil // a tombstone: keep it as it is
 	}
 	_, _ = slim(s)
+	s.StringData = nil
+	var why []string
+	keepAuth := false
+	if raw, ok := s.Data[authKey]; ok {
+		if err := nginxconf.ValidHtpasswd(raw); err != nil {
+			why = append(why, "key auth: "+err.Error())
+		} else {
+			keepAuth = true
+		}
+	}
+	if err := nginxconf.CheckAuthMap(s.Data); err == nil {
+		delete(s.Annotations, nginxconf.DroppedAuthAnnotation)
+		return s, nil // an auth map: users and hashes only
+	} else if nginxconf.LooksLikeAuthMap(s.Data) {
+		why = append(why, "not an auth map: "+err.Error())
+	}
 	for k := range s.Data {
-		if !secretKeys[k] {
+		if !secretKeys[k] && !(k == authKey && keepAuth) {
 			delete(s.Data, k)
 		}
 	}
-	s.StringData = nil
+	switch {
+	case len(why) > 0:
+		if s.Annotations == nil {
+			s.Annotations = map[string]string{}
+		}
+		s.Annotations[nginxconf.DroppedAuthAnnotation] = strings.Join(why, "; ")
+	case keepAuth:
+		delete(s.Annotations, nginxconf.DroppedAuthAnnotation)
+	}
+	// Otherwise an annotation is kept: informers may transform an object
+	// twice, and the second time the data it explains is gone.
 	return s, nil
 }
 

@@ -91,7 +91,8 @@ func TestTrimConfigMap(t *testing.T) {
 }
 
 // TestReferences: the objects whose events trigger rebuilds include the
-// proxy-ssl-secret Secret and the custom-headers ConfigMap.
+// proxy-ssl-secret, auth-secret (its name alone meaning the Ingress's
+// namespace) and auth-tls-secret Secrets and the custom-headers ConfigMap.
 func TestReferences(t *testing.T) {
 	ing := &networkingv1.Ingress{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "app", Name: "i", Annotations: map[string]string{
@@ -99,13 +100,15 @@ func TestReferences(t *testing.T) {
 			"nginx.ingress.kubernetes.io/custom-headers":   "app/headers",
 			"example.com/custom-headers":                   "app/other",
 			"nginx.ingress.kubernetes.io/default-backend":  "errors",
+			"nginx.ingress.kubernetes.io/auth-secret":      "htpasswd",
+			"nginx.ingress.kubernetes.io/auth-tls-secret":  "app/client-ca",
 		}},
 		Spec: networkingv1.IngressSpec{TLS: []networkingv1.IngressTLS{{SecretName: "tls"}}},
 	}
 	r := references([]*networkingv1.Ingress{ing}, nginxconf.Options{})
 	n := func(name string) types.NamespacedName { return types.NamespacedName{Namespace: "app", Name: name} }
 	if !r["Secret"][n("backend-ca")] || !r["Secret"][n("tls")] || !r["ConfigMap"][n("headers")] || r["ConfigMap"][n("other")] ||
-		!r["Service"][n("errors")] {
+		!r["Service"][n("errors")] || !r["Secret"][n("htpasswd")] || !r["Secret"][n("client-ca")] {
 		t.Fatalf("references: %v", r)
 	}
 	r = references([]*networkingv1.Ingress{ing}, nginxconf.Options{AnnotationsPrefix: "example.com"})
@@ -121,5 +124,57 @@ func TestReferences(t *testing.T) {
 	}
 	if !rel.check("ConfigMap", n("other")) || rel.check("ConfigMap", n("unrelated")) || rel.check("Secret", n("other")) {
 		t.Error("relevance does not follow the references")
+	}
+}
+
+const (
+	testAPR1 = "$apr1$atrium$3YmbqTs4m2vCiylTH4yFK1"
+	testSHA  = "{SHA}bZydCEMF/YsjNG+QtLRlUVD3L+k="
+)
+
+// TestTrimSecretAuth: a password file under auth, or an auth map, stays
+// (hashes only); anything else under those shapes goes, with the reason
+// in an annotation that a second transform keeps.
+func TestTrimSecretAuth(t *testing.T) {
+	secret := func(data map[string]string) *corev1.Secret {
+		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "app", Name: "s"}, Type: corev1.SecretTypeOpaque, Data: map[string][]byte{}}
+		for k, v := range data {
+			s.Data[k] = []byte(v)
+		}
+		return s
+	}
+	trim := func(s *corev1.Secret) *corev1.Secret {
+		out, err := trimSecret(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.(*corev1.Secret)
+	}
+	why := func(s *corev1.Secret) string { return s.Annotations[nginxconf.DroppedAuthAnnotation] }
+
+	file := "alice:" + testAPR1 + "\n"
+	got := trim(secret(map[string]string{"auth": file, "password": "hunter2", "ca.crl": "crl"}))
+	if want := map[string][]byte{"auth": []byte(file), "ca.crl": []byte("crl")}; !reflect.DeepEqual(got.Data, want) || why(got) != "" {
+		t.Errorf("htpasswd Secret: %q %q", got.Data, why(got))
+	}
+	got = trim(secret(map[string]string{"auth": "alice:hunter2\n", "tls.crt": "c"}))
+	if _, ok := got.Data["auth"]; ok || string(got.Data["tls.crt"]) != "c" || !strings.HasPrefix(why(got), "key auth: line 1") {
+		t.Errorf("plain-text auth: %q %q", got.Data, why(got))
+	}
+	if again := trim(got); why(again) != why(got) {
+		t.Errorf("a second transform lost the reason: %q", why(again))
+	}
+	users := map[string]string{"alice": testAPR1, "bob": testSHA}
+	got = trim(secret(users))
+	if len(got.Data) != 2 || why(got) != "" {
+		t.Errorf("auth map: %q %q", got.Data, why(got))
+	}
+	got = trim(secret(map[string]string{"alice": testAPR1, "bob": "hunter2"}))
+	if len(got.Data) != 0 || !strings.HasPrefix(why(got), `not an auth map: user "bob"`) {
+		t.Errorf("auth map with a plain password: %q %q", got.Data, why(got))
+	}
+	got = trim(secret(map[string]string{"token": "eyJhbGciOi", "password": "hunter2"}))
+	if len(got.Data) != 0 || why(got) != "" {
+		t.Errorf("an unrelated Secret: %q %q", got.Data, why(got))
 	}
 }

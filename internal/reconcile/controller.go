@@ -62,6 +62,10 @@ func Run(ctx context.Context, o Options, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	workers, err := nginx.DefaultWorkerIdentity()
+	if err != nil {
+		return err
+	}
 
 	mgr, err := manager.New(restCfg, manager.Options{
 		Scheme:                 scheme(),
@@ -85,6 +89,7 @@ func Run(ctx context.Context, o Options, log *slog.Logger) error {
 		allowExternalName: o.AllowExternalName,
 		maxDelay:          o.SyncMaxDelay,
 		dirty:             make(chan struct{}, 1),
+		workers:           workers,
 	}
 	cs, err := kubernetes.NewForConfig(restCfg)
 	if err != nil {
@@ -240,6 +245,10 @@ func CoreOptions(o Options, dir string, now time.Time) (nginxconf.Options, error
 	if err != nil {
 		return nginxconf.Options{}, err
 	}
+	workers, err := nginx.DefaultWorkerIdentity()
+	if err != nil {
+		return nginxconf.Options{}, err
+	}
 	c := nginxconf.Options{
 		IngressClass:                 o.IngressClass,
 		ControllerClass:              o.ControllerClass,
@@ -260,9 +269,12 @@ func CoreOptions(o Options, dir string, now time.Time) (nginxconf.Options, error
 		ControlSocket:                p.ControlSocket,
 		SinkDir:                      p.SinkDir,
 		AccessLog:                    o.AccessLog,
-		Resolvers:                    nameservers(resolvConf),
 		WorkerProcesses:              o.WorkerProcesses,
 		WorkerShutdownTimeoutSeconds: int(o.ShutdownGracePeriod.Seconds()),
+		Resolvers:                    systemNameservers(),
+	}
+	if workers != nil {
+		c.WorkerUser, c.WorkerGroup = workers.User, workers.Group
 	}
 	if o.DefaultBackendService != "" {
 		c.DefaultBackend, _ = parseNamespacedName(o.DefaultBackendService)

@@ -54,6 +54,9 @@ type syncer struct {
 	lastTablePID int
 	// onApplied is told about each configuration nginx serves (for status and tests).
 	onApplied func(hash string)
+	// workers is who nginx's workers run as (nil: as we do), for the
+	// files they read per request.
+	workers *nginx.WorkerIdentity
 }
 
 func (s *syncer) trigger(string) {
@@ -156,6 +159,10 @@ func (s *syncer) syncOnce(ctx context.Context) error {
 	}
 	files := make(map[string]nginx.File, len(cfg.Files))
 	for _, f := range cfg.Files {
+		if f.WorkerReadable {
+			files[f.Path] = nginx.WorkerFile(f.Data, s.workers)
+			continue
+		}
 		files[f.Path] = nginx.File{Data: f.Data, Mode: 0o600}
 	}
 	table := nginxconf.EndpointTable(cfg)
@@ -386,8 +393,15 @@ func references(ings []*networkingv1.Ingress, o nginxconf.Options) refs {
 			}
 		}
 		set := annotations.Parse(ing.Annotations, prefix).Set
-		if n := set.ProxySSLSecret; n != nil {
-			r.add("Secret", types.NamespacedName{Namespace: n.Namespace, Name: n.Name})
+		for _, n := range []*annotations.ObjectName{set.ProxySSLSecret, set.AuthSecret, set.AuthTLSSecret} {
+			if n == nil {
+				continue
+			}
+			ns := n.Namespace
+			if ns == "" { // auth-secret and auth-tls-secret may give the name alone
+				ns = ing.Namespace
+			}
+			r.add("Secret", types.NamespacedName{Namespace: ns, Name: n.Name})
 		}
 		if n := set.CustomHeaders; n != nil {
 			r.add("ConfigMap", types.NamespacedName{Namespace: n.Namespace, Name: n.Name})

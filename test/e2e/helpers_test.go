@@ -135,6 +135,9 @@ type request struct {
 	header http.Header
 	body   string
 	http2  bool
+	// clientCert is presented when the server asks for a client
+	// certificate (whatever CAs it names).
+	clientCert *tls.Certificate
 }
 
 func do(rq request) (*result, error) {
@@ -150,6 +153,9 @@ func do(rq request) (*result, error) {
 		TLSClientConfig:   &tls.Config{InsecureSkipVerify: true, ServerName: rq.host},
 		ForceAttemptHTTP2: rq.http2,
 		DisableKeepAlives: true,
+	}
+	if c := rq.clientCert; c != nil {
+		tr.TLSClientConfig.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return c, nil }
 	}
 	defer tr.CloseIdleConnections()
 	c := &http.Client{Transport: tr, Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

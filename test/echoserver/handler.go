@@ -30,6 +30,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveWebSocket(w, r)
 		return
 	}
+	if r.URL.Path == echo.AuthPath {
+		serveAuth(w, r)
+		return
+	}
 
 	opts, err := parseOptions(r.Header)
 	if err != nil {

@@ -1,7 +1,9 @@
 // Command echoserver is the backend that end-to-end tests of the Atrium
 // ingress controller put behind nginx. It runs as an "emulated pod" in a
 // network namespace and answers every request with what it saw plus its
-// own pod/namespace/service identity, so tests can observe routing.
+// own pod/namespace/service identity, so tests can observe routing. One
+// path is special: echo.AuthPath answers as an external authentication
+// service (auth-url tests; see package echo).
 //
 // Usage:
 //

@@ -8,6 +8,7 @@ package echo
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -57,6 +58,55 @@ func DecodeRequests(r io.Reader) (*RequestLog, error) {
 		return nil, fmt.Errorf("echo: not a request log (%v): %q", err, snippet(data))
 	}
 	return &l, nil
+}
+
+// The auth mode, for auth-url tests: a request to AuthPath (any method,
+// any query) is answered as an external authentication service would,
+// instead of with an echo document. This is the one path with a meaning;
+// routing tests never use it.
+//
+//   - With a request header AuthHeaderStatus ("NNN", 200-599) it answers
+//     that status.
+//   - Else with "Authorization: Bearer <user>" it answers 200, else 401
+//     with "WWW-Authenticate: Bearer realm=\"echo\"".
+//   - A 2xx answer carries AuthHeaderUser (the user, when there is one),
+//     "Set-Cookie: echo-auth=<user>", and AuthHeaderRequest: what the
+//     service saw (EncodeAuthRequest), for the tests to read back through
+//     auth-response-headers.
+const (
+	AuthPath          = "/_echo/auth"
+	AuthHeaderStatus  = "X-Echo-Auth-Status"
+	AuthHeaderUser    = "X-Auth-User"
+	AuthHeaderRequest = "X-Echo-Auth-Request"
+)
+
+// AuthRequest is what the auth mode saw of a request.
+type AuthRequest struct {
+	Method  string      `json:"method"`
+	Path    string      `json:"path"` // the request URI, query included
+	Host    string      `json:"host"`
+	Headers http.Header `json:"headers"`
+	// BodyLength is the number of body bytes read.
+	BodyLength int64 `json:"bodyLength"`
+}
+
+// EncodeAuthRequest makes a header value of r (base64url of its JSON).
+func EncodeAuthRequest(r *AuthRequest) string {
+	b, _ := json.Marshal(r)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeAuthRequest reads an AuthHeaderRequest value.
+func DecodeAuthRequest(v string) (*AuthRequest, error) {
+	b, err := base64.RawURLEncoding.DecodeString(v)
+	if err != nil {
+		return nil, fmt.Errorf("echo: %s is not base64url: %w", AuthHeaderRequest, err)
+	}
+	var r AuthRequest
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("echo: %s: %w", AuthHeaderRequest, err)
+	}
+	return &r, nil
 }
 
 // HeaderPod is the response header (HTTP and WebSocket handshake) that
