@@ -454,3 +454,50 @@ func TestAnnotationsClientCertificates(t *testing.T) {
 	// Other hosts do not ask for certificates.
 	eventually(t, settle, "a host without auth-tls", expect(request{https: true, host: hosts["open"], path: "/"}, 200, "web-"))
 }
+
+// TestAnnotationsSatisfyWithAuth: satisfy decides how source ranges and
+// basic auth combine, as nginx's satisfy does for ingress-nginx: "all"
+// (the default) needs both, "any" either. The ranges exclude (allowlist of
+// a TEST-NET address) or include (denylist of everything) every client,
+// so the test runs unchanged on a real cluster.
+func TestAnnotationsSatisfyWithAuth(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	deploy(t, ns, "web", 1)
+	var file strings.Builder
+	for user, hash := range atriumHashes {
+		file.WriteString(user + ":" + hash + "\n")
+	}
+	createSecret(t, ns, "htpasswd", map[string][]byte{"auth": []byte(file.String())})
+	var user string
+	for u := range atriumHashes {
+		user = u
+		break
+	}
+	cases := []struct {
+		name          string
+		ann           map[string]string
+		anon, withPwd int
+	}{
+		{"allow-all", map[string]string{"allowlist-source-range": "192.0.2.1/32"}, 403, 403},
+		{"allow-any", map[string]string{"allowlist-source-range": "192.0.2.1/32", "satisfy": "any"}, 401, 200},
+		{"deny-all", map[string]string{"denylist-source-range": "0.0.0.0/0,::/0"}, 403, 403},
+		{"deny-any", map[string]string{"denylist-source-range": "0.0.0.0/0,::/0", "satisfy": "any"}, 401, 200},
+	}
+	for _, c := range cases {
+		ann := map[string]string{"auth-type": "basic", "auth-secret": "htpasswd"}
+		for k, v := range c.ann {
+			ann[k] = v
+		}
+		createIngress(t, annotated(ns, c.name, hostFor(ns, c.name), "web", ann))
+	}
+	for _, c := range cases {
+		host := hostFor(ns, c.name)
+		eventually(t, settle, c.name+" without credentials", expect(request{host: host, path: "/"}, c.anon, ""))
+		pod := ""
+		if c.withPwd == 200 {
+			pod = "web-"
+		}
+		eventually(t, settle, c.name+" with credentials", expect(request{host: host, path: "/", header: basicHeader(user, "atrium")}, c.withPwd, pod))
+	}
+}
