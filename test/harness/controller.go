@@ -73,13 +73,19 @@ func StartController(ctx context.Context, o ControllerOptions) (*Controller, err
 	if o.Addr == "" {
 		o.Addr = "127.0.0.1"
 	}
+	// The kernel may hand out a port it just handed out (each FreePort
+	// closes its socket), so the four are drawn until they differ.
+	used := map[int]bool{o.HTTPPort: true, o.HTTPSPort: true, o.HealthzPort: true, o.StatusPort: true}
 	for _, p := range []*int{&o.HTTPPort, &o.HTTPSPort, &o.HealthzPort, &o.StatusPort} {
-		if *p == 0 {
+		for tries := 0; *p == 0; tries++ {
 			port, err := FreePort()
 			if err != nil {
 				return nil, err
 			}
-			*p = port
+			if !used[port] || tries > 100 {
+				*p = port
+				used[port] = true
+			}
 		}
 	}
 	killStaleNginx()
