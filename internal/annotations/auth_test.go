@@ -75,7 +75,35 @@ func TestAuthAnnotations(t *testing.T) {
 			}
 		}
 	}
-	if r := Parse(map[string]string{p + "auth-snippet": "return 200;", p + "auth-cache-key": "$remote_user"}, DefaultPrefix); len(r.Unsupported) != 2 {
-		t.Errorf("auth-snippet and auth-cache-key: %+v", r)
+	if r := Parse(map[string]string{p + "auth-snippet": "return 200;"}, DefaultPrefix); len(r.Unsupported) != 1 {
+		t.Errorf("auth-snippet: %+v", r)
+	}
+}
+
+func TestAuthCacheAnnotations(t *testing.T) {
+	p := DefaultPrefix + "/"
+	r := Parse(map[string]string{p + "auth-cache-key": "$remote_user${HTTP_AUTHORIZATION}-x:$arg_t",
+		p + "auth-cache-duration": " 200 202 5m, ,401 1h30m,any 1y,10s "}, DefaultPrefix)
+	if len(r.Invalid) != 0 {
+		t.Fatalf("valid auth-cache-*: %+v", r.Invalid)
+	}
+	want := []HashPart{{Var: "remote_user"}, {Var: "http_authorization"}, {Text: "-x:"}, {Var: "arg_t"}}
+	if !reflect.DeepEqual(r.Set.AuthCacheKey, want) {
+		t.Errorf("auth-cache-key %+v, want %+v", r.Set.AuthCacheKey, want)
+	}
+	if d := r.Set.AuthCacheDuration; !reflect.DeepEqual(d, []string{"200 202 5m", "401 1h30m", "any 1y", "10s"}) {
+		t.Errorf("auth-cache-duration %q", d)
+	}
+	for k, vs := range map[string][]string{
+		"auth-cache-key": {"", "$1", "a$9", "$upstream_addr", "$request_body", "a b", `"$host"`, "x;y", "{x}", "$", "${host",
+			"$http_x\ty", "$host#", "'x'", "a\nb"},
+		"auth-cache-duration": {"", ",", "200", "5", "200 5", "200 5ms", "20 5m", "600 5m", "2000 5m", "ANY 5m", "200 30m1h",
+			"200 1h1h", "200 5m;", "200 5m 401", "200,5m", "200 12345m", "200 $t", "200 5m, 401"},
+	} {
+		for _, v := range vs {
+			if r := Parse(map[string]string{p + k: v}, DefaultPrefix); len(r.Invalid) != 1 {
+				t.Errorf("%s %q accepted", k, v)
+			}
+		}
 	}
 }

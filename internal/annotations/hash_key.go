@@ -19,7 +19,7 @@ type HashPart struct {
 var hashVars = map[string]bool{
 	"remote_addr": true, "binary_remote_addr": true, "remote_port": true, "realip_remote_addr": true,
 	"request_uri": true, "uri": true, "document_uri": true, "args": true, "query_string": true,
-	"request_method": true, "scheme": true, "https": true, "host": true, "server_name": true,
+	"request_method": true, "remote_user": true, "scheme": true, "https": true, "host": true, "server_name": true,
 	"server_port": true, "server_addr": true, "server_protocol": true, "ssl_server_name": true,
 	"proxy_add_x_forwarded_for": true, "request_id": true,
 }
@@ -61,7 +61,7 @@ func parseHashKey(v string) ([]HashPart, error) {
 			return nil, fmt.Errorf("%q: '$' at %d does not start a variable name", v, i)
 		}
 		if !hashVarAllowed(name) {
-			return nil, fmt.Errorf("%q: variable $%s is not one a hash key may use (request variables, $http_*, $cookie_*, $arg_*, $1-$9)", v, name)
+			return nil, fmt.Errorf("%q: variable $%s is not one a key may use (request variables, $http_*, $cookie_*, $arg_*, $1-$9)", v, name)
 		}
 		n := 1 + len(name)
 		if braced {

@@ -140,6 +140,11 @@ type Set struct {
 	AuthResponseHeaders     []string // in the order given, without duplicates
 	AuthRequestRedirect     *string
 	AuthAlwaysSetCookie     *bool
+	// auth-cache-key (validated as upstream-hash-by's key, without the
+	// regex captures) and auth-cache-duration (proxy_cache_valid
+	// arguments, validated).
+	AuthCacheKey      []HashPart
+	AuthCacheDuration []string
 
 	// Client certificates: auth-tls-secret and the annotations that only
 	// mean something with it.

@@ -147,7 +147,8 @@ func (b *builder) externalAuth(ref ObjectRef, r annotations.Result, a *ingressAn
 	if s.AuthURL == nil {
 		b.ignoredWithout(ref, r, "auth-url", map[string]bool{"auth-method": s.AuthMethod != nil, "auth-signin": s.AuthSignin != nil,
 			"auth-signin-redirect-param": s.AuthSigninRedirectParam != nil, "auth-response-headers": s.AuthResponseHeaders != nil,
-			"auth-request-redirect": s.AuthRequestRedirect != nil, "auth-always-set-cookie": s.AuthAlwaysSetCookie != nil})
+			"auth-request-redirect": s.AuthRequestRedirect != nil, "auth-always-set-cookie": s.AuthAlwaysSetCookie != nil,
+			"auth-cache-key": s.AuthCacheKey != nil, "auth-cache-duration": s.AuthCacheDuration != nil})
 		return
 	}
 	fail := func(key, format string, args ...any) {
@@ -179,6 +180,18 @@ func (b *builder) externalAuth(ref ObjectRef, r annotations.Result, a *ingressAn
 			param = *s.AuthSigninRedirectParam
 		}
 		e.Signin = signin(*s.AuthSignin, param)
+	}
+	if s.AuthCacheKey != nil {
+		valid := s.AuthCacheDuration
+		if valid == nil {
+			valid = []string{annotations.DefaultAuthCacheDuration}
+		}
+		e.Cache = &AuthCache{Key: s.AuthCacheKey}
+		for _, v := range valid {
+			e.Cache.Valid = append(e.Cache.Valid, strings.Fields(v))
+		}
+	} else {
+		b.ignoredWithout(ref, r, "auth-cache-key", map[string]bool{"auth-cache-duration": s.AuthCacheDuration != nil})
 	}
 	a.extAuth = e
 }

@@ -1,7 +1,10 @@
 package nginxconf
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -37,6 +40,11 @@ func authLocations(srv *Server) {
 				c.Signin = &si
 			}
 			n++
+			if c.Cache != nil {
+				ac := *c.Cache
+				ac.Scope = authCacheScope(srv, l, &c)
+				c.Cache = &ac
+			}
 			if srv.ClientAuth != nil {
 				c.ClientCertHeaders = clientCertHeaders(srv.ClientAuth)
 			}
@@ -49,6 +57,30 @@ func authLocations(srv *Server) {
 		}
 		l.RequestHeaders = hs
 	}
+}
+
+// authCacheScope is the start of an auth cache key: a hash of what makes
+// one auth-url answer differ from another's besides the key (the server,
+// the location, the URL and method), so that two
+// Ingresses, or one Ingress's paths, never share answers, also once their
+// internal locations are numbered anew.
+func authCacheScope(srv *Server, l *Location, e *ExternalAuth) string {
+	parts := []string{srv.ServerName, strconv.Itoa(int(l.Match)), l.Path, e.URL, e.Method}
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return hex.EncodeToString(sum[:12])
+}
+
+// authCachePath is the auth cache's directory when some location of
+// servers caches auth-url answers ("" when none does).
+func authCachePath(servers []Server, tempDir string) string {
+	for _, srv := range servers {
+		for _, l := range srv.Locations {
+			if l.ExternalAuth != nil && l.ExternalAuth.Cache != nil {
+				return filepath.Join(tempDir, "auth-cache")
+			}
+		}
+	}
+	return ""
 }
 
 // clientCertHeaders are the headers ingress-nginx sends the endpoints (and

@@ -145,6 +145,7 @@ func (b *builder) config() *Config {
 	}
 	cfg.User, cfg.Group = o.WorkerUser, o.WorkerGroup
 	cfg.Resolvers = resolvers(cfg.Servers, o.Resolvers)
+	cfg.AuthCachePath = authCachePath(cfg.Servers, o.TempDir)
 	sort.Slice(cfg.Files, func(i, j int) bool { return cfg.Files[i].Path < cfg.Files[j].Path })
 	return cfg
 }

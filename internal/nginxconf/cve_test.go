@@ -495,6 +495,26 @@ func TestCVE_2025_24514_AuthURL(t *testing.T) {
 		map[string]string{"auth-url": "http://198.18.0.9/auth"}, nil)
 }
 
+// auth-cache-key goes into a quoted `set` value that nginx reads as a
+// complex value (variables interpolated), auth-cache-duration into
+// proxy_cache_valid: neither may end the argument or the directive, nor
+// read a variable off the allow-list (a capture, an upstream's answer).
+func TestAuthCacheAnnotationInjection(t *testing.T) {
+	runAnnotationCasesWith(t, []string{"auth-cache-key", "auth-cache-duration"}, []string{
+		"$http_authorization\"; return 200 pwned; #",
+		"$http_authorization;}\nlocation /pwn { return 200 pwned; }",
+		"$http_x\\",
+		"${upstream_http_x_user}",
+		"$1",
+		"$request_body",
+		"x#y",
+		"200 5m; proxy_cache_valid any 1y",
+		"200 5m\n}\nlocation /pwn { return 200 pwned; }",
+		"200 $arg_t",
+		"200 1ms",
+	}, map[string]string{"auth-url": "http://198.18.0.9/auth", "auth-cache-key": "$http_authorization"}, nil)
+}
+
 // Basic authentication: the realm goes into a quoted auth_basic argument
 // (and from there, unescaped, into WWW-Authenticate); the Secret picks a
 // file by content only.

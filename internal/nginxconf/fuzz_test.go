@@ -46,7 +46,8 @@ import (
 //	    comment, certificate file, config hash) replaced by this input's, or,
 //	    where only annotations put arguments, one URL-safe word (or, where
 //	    the examples put a rewrite target, one rewrite-target word: path
-//	    characters and $1-$9, see rewriteTargetWord);
+//	    characters and $1-$9, see rewriteTargetWord; where auth-cache-key
+//	    goes, a scope and request variables, see cacheKeyWord);
 //	    every occurrence of an accepted value lies inside one word or
 //	    comment; a refused value leaves the output byte-identical to the
 //	    same input with that value replaced by another refused value (so
@@ -450,6 +451,14 @@ var annotationExamples = []map[string][]string{
 	{"auth-url": {"http://[2001:db8::20]/atrium-auth", "http://198.18.0.20/a"}, "auth-signin": {"https://a.example/start?rd=https://b.example/", "/s?rd=1"}},
 	{"auth-url": {"http://198.18.0.20/atrium-auth"}, "auth-response-headers": {"X-Auth-User, X-Auth-Email"}, "backend-protocol": {"GRPC"}},
 	{
+		"auth-url":       {"http://198.18.0.20/atrium-auth", "https://198.18.0.21:8443/x?y=1"},
+		"auth-cache-key": {"$http_authorization", "${cookie_session}-$remote_user:$arg_t"}, "proxy-buffering": {"off"},
+	},
+	{
+		"auth-url": {"http://198.18.0.20/atrium-auth"}, "auth-cache-key": {"$remote_addr$http_authorization", "$host"},
+		"auth-cache-duration": {"200 1h30m, 401 403 30s, any 1m", "202 1d, 401 404 5m, 200 10s"}, "auth-method": {"POST"},
+	},
+	{
 		"auth-tls-secret": {baseNS + "/atrb-client-ca", "atrb-client-ca2"}, "auth-tls-verify-client": {"optional", "optional_no_ca"},
 		"auth-tls-verify-depth": {"2", "3"}, "auth-tls-error-page": {"https://atrium-error.example/cert", "/cert-error"},
 		"auth-tls-pass-certificate-to-upstream": {"true"}, "auth-tls-match-cn": {"CN=atrium-client", "CN=other.client"},
@@ -560,6 +569,12 @@ var rewriteTargetWord = regexp.MustCompile(`^(/[A-Za-z0-9._~!&()*+,=:@/-]*|\$[1-
 // settings to Lua may hold (placeholder ANNSPEC): space-separated
 // annotation words ($atrium_hash_by, $atrium_affinity, $atrium_canary).
 var specWord = regexp.MustCompile(`^[A-Za-z0-9._~:/?#\[\]@!&()*+,=%-]+( [A-Za-z0-9._~:/?#\[\]@!&()*+,=%-]+)*$`)
+
+// cacheKeyWord is what the value of the `set` carrying auth-cache-key
+// may hold (placeholder ANNKEY): Atrium's hex scope, ':', then text and
+// variables in braces, the one other place where a '$' may come from input
+// (written independently of the validator in internal/annotations).
+var cacheKeyWord = regexp.MustCompile(`^[0-9a-f]{24}:(\$\{(http|cookie|arg)_[a-z0-9_]+\}|\$\{(remote_addr|remote_user|host|request_uri|uri)\}|[A-Za-z0-9._~:/@!,+=-])+$`)
 
 // realmWord is what the realm of auth_basic may be (placeholder ANNREALM):
 // the one place where input may put spaces, inside the quoted argument
@@ -943,6 +958,8 @@ func buildModel(t testing.TB) (*confModel, string) {
 							p = ph("ANNORIGIN")
 						case place == "http/server/location/set" && j == 1 && specWord.MatchString(a) && specWord.MatchString(od.Args[j]):
 							p = ph("ANNSPEC")
+						case place == "http/server/location/set" && j == 1 && cacheKeyWord.MatchString(a) && cacheKeyWord.MatchString(od.Args[j]):
+							p = ph("ANNKEY")
 						case place == "http/server/location/auth_basic" && j == 0 && realmWord.MatchString(a) && realmWord.MatchString(od.Args[j]):
 							p = ph("ANNREALM")
 						default:
@@ -1063,6 +1080,9 @@ func matchAny(pats map[string]bool, s string, vals map[string][]string) (ok, der
 			return true, true
 		}
 		if p == ph("ANNSPEC") && specWord.MatchString(s) {
+			return true, true
+		}
+		if p == ph("ANNKEY") && cacheKeyWord.MatchString(s) {
 			return true, true
 		}
 		if p == ph("ANNREALM") && realmWord.MatchString(s) {

@@ -3,6 +3,7 @@ package nginxconf
 import (
 	"reflect"
 
+	"github.com/atrium-ingress/atrium/internal/annotations"
 	"github.com/atrium-ingress/atrium/internal/configmap"
 )
 
@@ -63,6 +64,10 @@ type Config struct {
 	// auth-url and mirror-target need for DNS names (nil: none rendered).
 	// IPv6 addresses are in brackets.
 	Resolvers []string
+	// AuthCachePath is the directory of the auth-cache-key cache
+	// (proxy_cache_path, zone atrium_auth_cache) under TempDir; "" when
+	// no location caches auth-url answers.
+	AuthCachePath string
 }
 
 // Passthrough is --enable-ssl-passthrough: nginx's stream module listens
@@ -354,10 +359,28 @@ type ExternalAuth struct {
 	// verifies client certificates, which the service gets too (set by
 	// config()).
 	ClientCertHeaders []RequestHeader
+	// Cache is auth-cache-key with auth-cache-duration (nil: every request
+	// asks the service).
+	Cache *AuthCache
 	// Location is the internal location's URI and Index its number in the
 	// server (set by config()).
 	Location string
 	Index    int
+}
+
+// AuthCache caches the auth-url answers in nginx's proxy cache. The key
+// is evaluated in the location that asks (a `set`), not in the auth
+// subrequest, whose $uri, $args and $arg_* are its own; it starts with
+// Scope, so that answers are never shared between servers, locations or
+// auth URLs.
+type AuthCache struct {
+	// Scope is a hash of the server name, the location and the auth URL
+	// and method (set by config()).
+	Scope string
+	// Key is auth-cache-key, validated; Valid the proxy_cache_valid
+	// arguments of auth-cache-duration, validated, each split in its words.
+	Key   []annotations.HashPart
+	Valid [][]string
 }
 
 // AuthResponseHeader is one header of auth-response-headers: Upstream is

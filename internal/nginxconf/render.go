@@ -20,7 +20,7 @@ const hashPlaceholder = "@@ATRIUM%CONFIG%HASH@@"
 
 var confTemplate = template.Must(template.New("nginx.conf").
 	Option("missingkey=error").
-	Funcs(template.FuncMap{"q": quote, "qre": quoteRegex, "qpath": quotePath, "qlog": quoteLogFormat, "qval": quoteValue}).
+	Funcs(template.FuncMap{"q": quote, "qre": quoteRegex, "qpath": quotePath, "qlog": quoteLogFormat, "qval": quoteValue, "qkey": quoteCacheKey}).
 	Parse(templates.NginxConf))
 
 // renderData is the template's input: the model plus its hash.
@@ -137,6 +137,36 @@ func quoteValue(s string) (string, error) {
 			b.WriteString("${atrium_dollar}")
 		default:
 			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String(), nil
+}
+
+var (
+	cacheScopeRe = regexp.MustCompile(`^[0-9a-f]+$`)
+	cacheVarRe   = regexp.MustCompile(`^[a-z0-9_]+$`)
+	cacheTextRe  = regexp.MustCompile(`^[A-Za-z0-9._~:/@!,+=-]+$`)
+)
+
+// quoteCacheKey renders an auth cache key as one double-quoted argument:
+// the scope (hex), ':', then the key's text and variables (as ${name}, so
+// that text after one cannot lengthen its name), each as validated by
+// annotations.parseHashKey.
+func quoteCacheKey(c *AuthCache) (string, error) {
+	if !cacheScopeRe.MatchString(c.Scope) || len(c.Key) == 0 {
+		return "", fmt.Errorf("refusing to render auth cache key: scope %q, %d parts", c.Scope, len(c.Key))
+	}
+	var b strings.Builder
+	b.WriteString(`"` + c.Scope + ":")
+	for _, p := range c.Key {
+		switch {
+		case p.Var != "" && p.Text == "" && cacheVarRe.MatchString(p.Var):
+			b.WriteString("${" + p.Var + "}")
+		case p.Var == "" && cacheTextRe.MatchString(p.Text):
+			b.WriteString(p.Text)
+		default:
+			return "", fmt.Errorf("refusing to render auth cache key part %+v", p)
 		}
 	}
 	b.WriteByte('"')

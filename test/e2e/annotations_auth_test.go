@@ -501,3 +501,142 @@ func TestAnnotationsSatisfyWithAuth(t *testing.T) {
 		eventually(t, settle, c.name+" with credentials", expect(request{host: host, path: "/", header: basicHeader(user, "atrium")}, c.withPwd, pod))
 	}
 }
+
+// TestAnnotationsExternalAuthCache: auth-cache-key keeps the auth-url
+// answers in nginx's cache: requests with the same key (here the
+// Authorization header) reach the auth service once, another key or
+// another Ingress asks again, and without auth-cache-key every request
+// asks. An answer with Set-Cookie is never kept (nginx's rule), so no
+// client gets another's cookie. The auth service's request log counts.
+func TestAnnotationsExternalAuthCache(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	deploy(t, ns, "web", 1)
+	// The pod's address, so that the log read through an Ingress is the
+	// log of the pod that answers (the local cluster IP has its own).
+	deploy(t, ns, "auth", 1)
+	authURL := "http://" + podAddress(t, ns, "auth") + echo.AuthPath
+	hosts := map[string]string{}
+	add := func(name, svc string, ann map[string]string) {
+		hosts[name] = hostFor(ns, name)
+		createIngress(t, annotated(ns, name, hosts[name], svc, ann))
+	}
+	cached := map[string]string{"auth-url": authURL, "auth-cache-key": "$http_authorization", "auth-response-headers": echo.AuthHeaderUser}
+	add("cached", "web", cached)
+	add("other", "web", cached)
+	add("args", "web", map[string]string{"auth-url": authURL, "auth-cache-key": "$arg_token"})
+	add("plain", "web", map[string]string{"auth-url": authURL, "auth-cache-duration": "200 5m"})
+	add("log", "auth", nil) // the auth pod's request log, read through an Ingress
+
+	// asked counts the requests the auth service got with this Authorization.
+	asked := func(authz string) int {
+		t.Helper()
+		r, err := do(request{host: hosts["log"], path: "/", header: http.Header{echo.HeaderRequests: {"1"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := echo.DecodeRequests(bytes.NewReader(r.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, q := range l.Requests {
+			if strings.HasPrefix(q.Path, echo.AuthPath) && q.Headers.Get("Authorization") == authz {
+				n++
+			}
+		}
+		return n
+	}
+	send := func(host, user string, cookie bool) *result {
+		t.Helper()
+		h := http.Header{"Authorization": {"Bearer " + user}}
+		if !cookie {
+			h.Set(echo.AuthHeaderNoCookie, "1")
+		}
+		r, err := do(request{host: host, path: "/", header: h})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, name := range []string{"cached", "other", "args", "plain", "log"} {
+		eventually(t, settle, name+" served", func() error {
+			r, err := do(request{host: hosts[name], path: "/", header: http.Header{echo.HeaderRequests: {"1"}}})
+			if err != nil {
+				return err
+			}
+			if r.status == 404 || r.status == 503 {
+				return errorf("%s: not served yet", r)
+			}
+			return nil
+		})
+	}
+
+	// The same Authorization: asked once; the cached answer still passes
+	// the user to the endpoint.
+	for i := 0; i < 5; i++ {
+		r := send(hosts["cached"], "alice", false)
+		if r.status != 200 || r.echo == nil || r.echo.Headers.Get(echo.AuthHeaderUser) != "alice" {
+			t.Fatalf("cached request %d: %v, want 200 from the endpoint with %s alice", i, r, echo.AuthHeaderUser)
+		}
+	}
+	if n := asked("Bearer alice"); n != 1 {
+		t.Errorf("5 requests as alice: the auth service was asked %d times, want 1", n)
+	}
+	// Another Authorization asks again, once.
+	for i := 0; i < 3; i++ {
+		if r := send(hosts["cached"], "bob", false); r.status != 200 || r.echo == nil || r.echo.Headers.Get(echo.AuthHeaderUser) != "bob" {
+			t.Fatalf("bob: %v", r)
+		}
+	}
+	if n := asked("Bearer bob"); n != 1 {
+		t.Errorf("3 requests as bob: the auth service was asked %d times, want 1", n)
+	}
+	// Another Ingress with the same key does not share alice's answer.
+	send(hosts["other"], "alice", false)
+	send(hosts["other"], "alice", false)
+	if n := asked("Bearer alice"); n != 2 {
+		t.Errorf("alice on a second Ingress: the auth service was asked %d times in all, want 2", n)
+	}
+	// A 401 is kept too (the default durations: 200 202 401).
+	for i := 0; i < 3; i++ {
+		r, err := do(request{host: hosts["cached"], path: "/", header: http.Header{"Authorization": {"Basic eA=="}}})
+		if err != nil || r.status != 401 {
+			t.Fatalf("401: %v %v", r, err)
+		}
+	}
+	if n := asked("Basic eA=="); n != 1 {
+		t.Errorf("3 refused requests: the auth service was asked %d times, want 1", n)
+	}
+	// An answer with Set-Cookie is not kept: each client gets its own cookie.
+	for _, user := range []string{"carol", "carol", "dave"} {
+		r := send(hosts["cached"], user, true)
+		if c := r.header.Get("Set-Cookie"); r.status != 200 || c != "echo-auth="+user {
+			t.Errorf("%s with a cookie: %v, Set-Cookie %q", user, r, c)
+		}
+	}
+	if n := asked("Bearer carol"); n != 2 {
+		t.Errorf("2 requests as carol, answered with Set-Cookie: the auth service was asked %d times, want 2", n)
+	}
+	// The key is read from the client's request, not from the auth
+	// subrequest (whose query is the auth URL's): another token asks again.
+	for _, token := range []string{"a", "a", "b", "b"} {
+		r, err := do(request{host: hosts["args"], path: "/?token=" + token,
+			header: http.Header{"Authorization": {"Bearer frank"}, echo.AuthHeaderNoCookie: {"1"}}})
+		if err != nil || r.status != 200 {
+			t.Fatalf("token %s: %v %v", token, r, err)
+		}
+	}
+	if n := asked("Bearer frank"); n != 2 {
+		t.Errorf("tokens a, a, b, b in $arg_token: the auth service was asked %d times, want 2", n)
+	}
+	// Without auth-cache-key (auth-cache-duration alone is ignored) every request asks.
+	for i := 0; i < 3; i++ {
+		if r := send(hosts["plain"], "erin", false); r.status != 200 {
+			t.Fatalf("plain: %v", r)
+		}
+	}
+	if n := asked("Bearer erin"); n != 3 {
+		t.Errorf("3 requests without auth-cache-key: the auth service was asked %d times, want 3", n)
+	}
+}

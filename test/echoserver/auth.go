@@ -10,9 +10,8 @@ import (
 )
 
 // serveAuth answers as an external authentication service (see
-// echo.AuthPath for the contract).
-func serveAuth(w http.ResponseWriter, r *http.Request) {
-	n, _ := io.Copy(io.Discard, r.Body)
+// echo.AuthPath for the contract); n is the length of the body, read.
+func serveAuth(w http.ResponseWriter, r *http.Request, n int64) {
 	user, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	user = strings.TrimSpace(user)
 	status := http.StatusUnauthorized
@@ -32,7 +31,9 @@ func serveAuth(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set(echo.AuthHeaderRequest, echo.EncodeAuthRequest(seen))
 		if user != "" {
 			w.Header().Set(echo.AuthHeaderUser, user)
-			http.SetCookie(w, &http.Cookie{Name: "echo-auth", Value: user})
+			if r.Header.Get(echo.AuthHeaderNoCookie) == "" {
+				http.SetCookie(w, &http.Cookie{Name: "echo-auth", Value: user})
+			}
 		}
 	}
 	if status == http.StatusUnauthorized {

@@ -53,6 +53,32 @@ func TestAuthMode(t *testing.T) {
 	if r := do("GET", map[string]string{echo.AuthHeaderStatus: "x"}); r.StatusCode != 400 {
 		t.Errorf("bad status header: %d", r.StatusCode)
 	}
+	// Without the cookie on request.
+	if r := do("GET", map[string]string{"Authorization": "Bearer bob", echo.AuthHeaderNoCookie: "1"}); r.StatusCode != 200 ||
+		r.Header.Get(echo.AuthHeaderUser) != "bob" || r.Header.Get("Set-Cookie") != "" {
+		t.Errorf("no cookie: %d %v", r.StatusCode, r.Header)
+	}
+	// Every auth request is in the request log.
+	req, _ := http.NewRequest("GET", "http://"+in.Addrs.HTTP.String()+"/", nil)
+	req.Header.Set(echo.HeaderRequests, "1")
+	lr, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := echo.DecodeRequests(lr.Body)
+	lr.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := 0
+	for _, q := range l.Requests {
+		if q.Path == echo.AuthPath+"?x=1" {
+			auth++
+		}
+	}
+	if auth != 6 || l.Requests[1].BodyLength != 4 || l.Requests[5].Headers.Get("Authorization") != "Bearer bob" {
+		t.Errorf("request log: %d auth requests, want 6: %+v", auth, l.Requests)
+	}
 	// Any other path is still an echo.
 	resp, err := http.Get("http://" + in.Addrs.HTTP.String() + "/_echo/authx")
 	if err != nil {

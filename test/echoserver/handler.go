@@ -31,7 +31,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.URL.Path == echo.AuthPath {
-		serveAuth(w, r)
+		// Logged too, so tests can count what reached the service.
+		n, _ := io.Copy(io.Discard, r.Body)
+		h.log.add(h.describe(r, n))
+		serveAuth(w, r, n)
 		return
 	}
 

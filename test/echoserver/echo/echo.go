@@ -70,14 +70,18 @@ func DecodeRequests(r io.Reader) (*RequestLog, error) {
 //   - Else with "Authorization: Bearer <user>" it answers 200, else 401
 //     with "WWW-Authenticate: Bearer realm=\"echo\"".
 //   - A 2xx answer carries AuthHeaderUser (the user, when there is one),
-//     "Set-Cookie: echo-auth=<user>", and AuthHeaderRequest: what the
+//     "Set-Cookie: echo-auth=<user>" (not with a request header
+//     AuthHeaderNoCookie, any value), and AuthHeaderRequest: what the
 //     service saw (EncodeAuthRequest), for the tests to read back through
 //     auth-response-headers.
+//   - The request is in the pod's RequestLog (HeaderRequests), as the
+//     echoed ones are.
 const (
-	AuthPath          = "/_echo/auth"
-	AuthHeaderStatus  = "X-Echo-Auth-Status"
-	AuthHeaderUser    = "X-Auth-User"
-	AuthHeaderRequest = "X-Echo-Auth-Request"
+	AuthPath           = "/_echo/auth"
+	AuthHeaderStatus   = "X-Echo-Auth-Status"
+	AuthHeaderUser     = "X-Auth-User"
+	AuthHeaderRequest  = "X-Echo-Auth-Request"
+	AuthHeaderNoCookie = "X-Echo-Auth-No-Cookie"
 )
 
 // AuthRequest is what the auth mode saw of a request.
