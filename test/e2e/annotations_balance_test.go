@@ -301,3 +301,59 @@ func TestAnnotationsLoadBalance(t *testing.T) {
 		t.Fatalf("round_robin avoided the busy pod: the test cannot tell the algorithms apart")
 	}
 }
+
+// TestAnnotationsAffinityCookieAttributes: session-cookie-expires writes
+// an Expires date, and session-cookie-conditional-samesite-none leaves
+// SameSite=None out for the browsers that misread it (ingress-nginx's
+// user-agent list: iOS 12, Chrome 51-66, ...) and keeps it for others.
+func TestAnnotationsAffinityCookieAttributes(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	deploy(t, ns, "web", 1)
+	host := hostFor(ns, "attrs")
+	createIngress(t, annotated(ns, "attrs", host, "web", map[string]string{
+		"affinity": "cookie", "session-cookie-name": "s", "session-cookie-expires": "3600",
+		"session-cookie-samesite": "None", "session-cookie-conditional-samesite-none": "true",
+	}))
+	line := func(ua string) (string, error) {
+		r, err := do(request{host: host, path: "/", header: http.Header{"User-Agent": {ua}}})
+		if err != nil {
+			return "", err
+		}
+		_, l := affinityCookie(r, "s")
+		if l == "" {
+			return "", fmt.Errorf("no cookie s: %v", r.header.Values("Set-Cookie"))
+		}
+		return l, nil
+	}
+	const modern = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+	const ios12 = "Mozilla/5.0 (iPhone; CPU iPhone OS 12_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/12.0 Mobile/15E148 Safari/604.1"
+	eventually(t, settle, "Expires and SameSite=None for a modern browser", func() error {
+		l, err := line(modern)
+		if err != nil {
+			return err
+		}
+		exp := ""
+		for _, part := range strings.Split(l, ";") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(part), "Expires="); ok {
+				exp = v
+			}
+		}
+		// nginx's cookie date (ngx.cookie_time), which browsers read.
+		when, err := time.Parse("Mon, 02-Jan-06 15:04:05 MST", exp)
+		if err != nil || time.Until(when) < 50*time.Minute || time.Until(when) > 70*time.Minute {
+			return fmt.Errorf("Set-Cookie %q: Expires %q is not about an hour ahead (%v)", l, exp, err)
+		}
+		if !strings.Contains(l, "SameSite=None") {
+			return fmt.Errorf("Set-Cookie %q lacks SameSite=None", l)
+		}
+		return nil
+	})
+	l, err := line(ios12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(l, "SameSite") {
+		t.Errorf("iOS 12 got %q, want no SameSite attribute", l)
+	}
+}
