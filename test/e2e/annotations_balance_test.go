@@ -357,3 +357,66 @@ func TestAnnotationsAffinityCookieAttributes(t *testing.T) {
 		t.Errorf("iOS 12 got %q, want no SameSite attribute", l)
 	}
 }
+
+// TestAnnotationsAffinityChangeOnFailure: when a session's endpoint stops
+// answering while still listed, session-cookie-change-on-failure "true"
+// moves the session to another endpoint (with a new cookie); without it
+// the request stays with the failed endpoint and fails, as in
+// ingress-nginx. Local only: it stops a pod's server behind Kubernetes'
+// back, which a real cluster would notice and take out of the endpoints.
+func TestAnnotationsAffinityChangeOnFailure(t *testing.T) {
+	if env.local == nil {
+		t.Skip("needs a pod whose server stops while it stays in the EndpointSlice")
+	}
+	t.Parallel()
+	ns := newNamespace(t)
+	deploy(t, ns, "web", 2)
+	change, stay := hostFor(ns, "change"), hostFor(ns, "stay")
+	for name, host := range map[string]string{"change": change, "stay": stay} {
+		ann := map[string]string{"affinity": "cookie", "affinity-mode": "persistent", "session-cookie-name": "s"}
+		if name == "change" {
+			ann["session-cookie-change-on-failure"] = "true"
+		}
+		createIngress(t, annotated(ns, name, host, "web", ann))
+	}
+	// One session per host, both on the same pod.
+	open := func(host, pod string) (string, error) {
+		for i := 0; i < 40; i++ {
+			r, err := get(host, "/")
+			if err != nil || r.status != 200 {
+				return "", fmt.Errorf("%v %v", r, err)
+			}
+			if c, _ := affinityCookie(r, "s"); c != "" && (pod == "" || r.pod() == pod) {
+				return c + " " + r.pod(), nil
+			}
+		}
+		return "", fmt.Errorf("no session on %q", pod)
+	}
+	var first string
+	eventually(t, settle, "sessions", func() (err error) { first, err = open(change, ""); return err })
+	changeCookie, pod, _ := strings.Cut(first, " ")
+	second, err := open(stay, pod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stayCookie, _, _ := strings.Cut(second, " ")
+
+	b := env.backends.(*podBackends)
+	b.mu.Lock()
+	for _, p := range b.pods[ns+"/web"] {
+		if p.Name == pod {
+			p.Stop()
+		}
+	}
+	b.mu.Unlock()
+
+	r, err := do(withCookie(change, "s", changeCookie))
+	if err != nil || r.status != 200 || r.pod() == pod {
+		t.Errorf("change-on-failure: %v %v, want 200 from the other pod", r, err)
+	} else if c, _ := affinityCookie(r, "s"); c == "" || c == changeCookie {
+		t.Errorf("change-on-failure: the session was not given a new cookie (%q)", c)
+	}
+	if r, err := do(withCookie(stay, "s", stayCookie)); err != nil || r.status != 502 {
+		t.Errorf("without change-on-failure: %v %v, want 502 from the stopped pod", r, err)
+	}
+}
