@@ -16,6 +16,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/atrium-ingress/atrium/test/echoserver/echo"
@@ -31,7 +32,7 @@ func TestConfigMapKeysThroughRequests(t *testing.T) {
 	logPath := filepath.Join(dir, "access.log")
 	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "atrium-keys"}, Data: map[string]string{
 		"use-gzip": "true", "gzip-types": "application/json", "gzip-level": "6",
-		"hsts": "true", "hsts-max-age": "600", "hsts-include-subdomains": "false",
+		"hsts": "true", "hsts-max-age": "600", "hsts-include-subdomains": "false", "ssl-redirect": "false",
 		"ssl-protocols": "TLSv1.3", "use-http2": "false",
 		"enable-real-ip": "true", "forwarded-for-header": "X-Client-IP", "proxy-real-ip-cidr": "127.0.0.1/32",
 		"keep-alive-requests": "2", "proxy-read-timeout": "1", "large-client-header-buffers": "2 1k",
@@ -44,6 +45,18 @@ func TestConfigMapKeysThroughRequests(t *testing.T) {
 	t.Cleanup(func() {
 		_ = cs.CoreV1().ConfigMaps("default").Delete(context.Background(), cm.Name, metav1.DeleteOptions{})
 	})
+	// A host listed in spec.tls (its Secret is missing: the default
+	// certificate serves), for ssl-redirect.
+	tlsHost := "tls." + ns + ".faults.test"
+	createIngress(t, ns, "keys-tls", tlsHost, "keys")
+	tlsIng, err := cs.NetworkingV1().Ingresses(ns).Get(context.Background(), "keys-tls", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsIng.Spec.TLS = []networkingv1.IngressTLS{{Hosts: []string{tlsHost}, SecretName: "missing"}}
+	if _, err := cs.NetworkingV1().Ingresses(ns).Update(context.Background(), tlsIng, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	c := extraController(t, "keys", "--configmap", "default/atrium-keys")
 
 	client := func(addr string, tc *tls.Config) *http.Client {
@@ -98,6 +111,18 @@ func TestConfigMapKeysThroughRequests(t *testing.T) {
 	if r, _, err := get(plain, "http", nil); err != nil || r.Header.Get("Strict-Transport-Security") != "" {
 		t.Errorf("hsts must not be sent over plain HTTP: %v %v", err, r.Header)
 	}
+	// ssl-redirect "false": plain HTTP to a TLS host is served, not redirected.
+	until(t, 30*time.Second, "ssl-redirect false", func() error {
+		resp, err := plain.Get("http://" + tlsHost + "/")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("plain HTTP to a TLS host: %d, want 200", resp.StatusCode)
+		}
+		return nil
+	})
 	// ssl-protocols TLSv1.3: a TLS 1.2-only client cannot connect.
 	tls12 := client(c.HTTPSAddr(), &tls.Config{InsecureSkipVerify: true, ServerName: host, MaxVersion: tls.VersionTLS12})
 	if _, _, err := get(tls12, "https", nil); err == nil {
@@ -199,6 +224,12 @@ func TestConfigMapKeysThroughRequests(t *testing.T) {
 		}
 		return nil
 	})
+	// ssl-redirect is back to its default (true): a 308 to HTTPS.
+	if resp, err := plain.Get("http://" + tlsHost + "/"); err != nil || resp.StatusCode != 308 {
+		t.Errorf("ssl-redirect default: %v %v, want 308", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	// ssl-ciphers: a TLS 1.2 client without the one allowed cipher is refused.
 	aes128 := client(c.HTTPSAddr(), &tls.Config{InsecureSkipVerify: true, ServerName: host, MaxVersion: tls.VersionTLS12,
 		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}})
