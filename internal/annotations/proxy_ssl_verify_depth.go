@@ -1,11 +1,5 @@
 package annotations
 
-import (
-	"fmt"
-	"strconv"
-	"strings"
-)
-
 func init() {
 	register(Def{
 		Key:   "proxy-ssl-verify-depth",
@@ -13,12 +7,9 @@ func init() {
 		Risk:  RiskLow,
 		Doc:   "Longest certificate chain `proxy-ssl-verify` accepts, 0 to 100; default 1 (`0` means 1, as in ingress-nginx).",
 		Parse: func(value string, s *Set) error {
-			n, err := strconv.Atoi(strings.TrimSpace(value))
-			if err != nil || n < 0 || n > 100 {
-				return fmt.Errorf("%q is not a depth from 0 to 100", value)
-			}
-			if n == 0 {
-				n = 1
+			n, err := parseVerifyDepth(value)
+			if err != nil {
+				return err
 			}
 			s.ProxySSLVerifyDepth = &n
 			return nil

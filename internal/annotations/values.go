@@ -308,3 +308,16 @@ func parseURLOrPath(v string) (string, error) {
 	}
 	return v, nil
 }
+
+// parseVerifyDepth reads a certificate chain depth (auth-tls-verify-depth,
+// proxy-ssl-verify-depth): 0 to 100, where 0 means 1 as in ingress-nginx.
+func parseVerifyDepth(value string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(value))
+	if err != nil || n < 0 || n > 100 {
+		return 0, fmt.Errorf("%q is not a depth from 0 to 100", value)
+	}
+	if n == 0 {
+		n = 1
+	}
+	return n, nil
+}

@@ -64,19 +64,12 @@ func (b *builder) basicAuth(ing *networkingv1.Ingress, ref ObjectRef, r annotati
 			"basic needs %s/auth-secret naming the Secret with the users; the Ingress's paths answer 503 until it is fixed", b.annPrefix())
 		return
 	}
-	n := *s.AuthSecret
-	if n.Namespace == "" {
-		n.Namespace = ing.Namespace
-	}
-	if n.Namespace != ing.Namespace {
-		fail(ReasonInvalidAnnotation, "Secret %s is not in the Ingress's namespace %s", n, ing.Namespace)
+	sec, reason, msg := b.ingressSecret(ing, *s.AuthSecret)
+	if sec == nil {
+		fail(reason, "%s", msg)
 		return
 	}
-	sec, ok := b.secrets[n.String()]
-	if !ok {
-		fail(ReasonSecretNotFound, "Secret %s not found", n)
-		return
-	}
+	n := annotations.ObjectName{Namespace: sec.Namespace, Name: sec.Name}
 	var data []byte
 	var err error
 	why := sec.Annotations[DroppedAuthAnnotation]

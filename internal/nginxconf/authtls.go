@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/atrium-ingress/atrium/internal/annotations"
@@ -46,19 +47,12 @@ func (b *builder) clientAuth(ing *networkingv1.Ingress, ref ObjectRef, r annotat
 		a.clientAuthError = true
 		b.ps.add(ref, field, reason, "%s; its hosts answer 403 until it is fixed", fmt.Sprintf(format, args...))
 	}
-	n := *s.AuthTLSSecret
-	if n.Namespace == "" {
-		n.Namespace = ing.Namespace
-	}
-	if n.Namespace != ing.Namespace {
-		fail(ReasonInvalidAnnotation, "Secret %s is not in the Ingress's namespace %s", n, ing.Namespace)
+	sec, reason, msg := b.ingressSecret(ing, *s.AuthTLSSecret)
+	if sec == nil {
+		fail(reason, "%s", msg)
 		return
 	}
-	sec, ok := b.secrets[n.String()]
-	if !ok {
-		fail(ReasonSecretNotFound, "Secret %s not found", n)
-		return
-	}
+	n := annotations.ObjectName{Namespace: sec.Namespace, Name: sec.Name}
 	caData, ok := sec.Data["ca.crt"]
 	if !ok {
 		fail(ReasonInvalidCertificate, "Secret %s has no ca.crt", n)
@@ -154,4 +148,22 @@ func sameClientAuth(x, y *ClientAuth) bool {
 	a, c := *x, *y
 	a.Owner, c.Owner = "", ""
 	return a == c
+}
+
+// ingressSecret finds the Secret an annotation names (namespace/name, or a
+// bare name meaning the Ingress's namespace). Like ingress-nginx without
+// allow-cross-namespace-resources, only the Ingress's own namespace is
+// allowed. Without a Secret it returns the problem's reason and message.
+func (b *builder) ingressSecret(ing *networkingv1.Ingress, n annotations.ObjectName) (*corev1.Secret, Reason, string) {
+	if n.Namespace == "" {
+		n.Namespace = ing.Namespace
+	}
+	if n.Namespace != ing.Namespace {
+		return nil, ReasonInvalidAnnotation, fmt.Sprintf("Secret %s is not in the Ingress's namespace %s", n, ing.Namespace)
+	}
+	sec, ok := b.secrets[n.String()]
+	if !ok {
+		return nil, ReasonSecretNotFound, fmt.Sprintf("Secret %s not found", n)
+	}
+	return sec, "", ""
 }

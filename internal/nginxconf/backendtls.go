@@ -54,19 +54,17 @@ func (b *builder) backendTLS(ing *networkingv1.Ingress, ref ObjectRef, prefix st
 		return
 	}
 	secretField := field("proxy-ssl-secret")
+	sec, reason, msg := b.ingressSecret(ing, *s.ProxySSLSecret)
+	if sec == nil {
+		a.failClosed = true
+		until := "is fixed"
+		if reason == ReasonSecretNotFound {
+			until = "exists"
+		}
+		b.ps.add(ref, secretField, reason, "%s; the Ingress's paths answer 503 until it %s", msg, until)
+		return
+	}
 	n := *s.ProxySSLSecret
-	if n.Namespace != ing.Namespace {
-		a.failClosed = true
-		b.ps.add(ref, secretField, ReasonInvalidAnnotation,
-			"Secret %s is not in the Ingress's namespace %s; the Ingress's paths answer 503 until it is fixed", n, ing.Namespace)
-		return
-	}
-	sec, ok := b.secrets[n.String()]
-	if !ok {
-		a.failClosed = true
-		b.ps.add(ref, secretField, ReasonSecretNotFound, "Secret %s not found; the Ingress's paths answer 503 until it exists", n)
-		return
-	}
 	client, ca, err := backendSecret(sec)
 	if err != nil {
 		a.failClosed = true
