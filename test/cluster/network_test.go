@@ -93,6 +93,21 @@ func TestPods(t *testing.T) {
 	}
 	get(t, a)
 
+	// Blackhole: a dial neither connects nor is refused; it times out.
+	if err := a.Blackhole(true); err != nil {
+		t.Fatal(err)
+	}
+	_, err = net.DialTimeout("tcp", net.JoinHostPort(a.IP, "8080"), 1500*time.Millisecond)
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Errorf("dial blackholed pod: %v, want a timeout", err)
+	}
+	get(t, pods[1])
+	if err := a.Blackhole(false); err != nil {
+		t.Fatal(err)
+	}
+	get(t, a)
+
 	if got := len(n.Pods()); got != 2 {
 		t.Errorf("Pods() = %d pods, want 2", got)
 	}

@@ -226,6 +226,20 @@ func (p *Pod) Stop() {
 	_ = p.save()
 }
 
+// Blackhole makes the pod drop, without a word, everything it would send
+// to the host: a SYN gets no SYN-ACK, so connections time out instead of
+// being refused, like a pod on a node that went away. ARP still answers
+// (it does not consult routes), so the host's connect attempts wait for
+// their own timeout rather than failing fast on an unreachable neighbour.
+// on=false lifts it.
+func (p *Pod) Blackhole(on bool) error {
+	verb := "add"
+	if !on {
+		verb = "del"
+	}
+	return ipBatch(p.Netns, "route "+verb+" blackhole "+p.net.HostIP+"/32")
+}
+
 // Delete stops the pod and removes its veth, netns and record, freeing
 // its address for the next AddPod.
 func (p *Pod) Delete() error {

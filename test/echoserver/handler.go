@@ -51,6 +51,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if opts.stall > 0 && !sleep(r.Context(), opts.stall) {
+		return
+	}
 	// Read the body before any delay so uploads are not stalled and the
 	// count is known for the JSON answer.
 	n, _ := io.Copy(io.Discard, r.Body)
@@ -108,7 +111,8 @@ func (h *handler) describe(r *http.Request, bodyLen int64) *echo.Response {
 type options struct {
 	status int
 	delay  time.Duration
-	size   int64 // -1: no X-Echo-Size
+	stall  time.Duration // before reading the body
+	size   int64         // -1: no X-Echo-Size
 	plain  bool
 	// requests answers with the request log (X-Echo-Requests).
 	requests bool
@@ -131,6 +135,13 @@ func parseOptions(hdr http.Header) (options, error) {
 			return o, fmt.Errorf("bad %s %q: want a non-negative Go duration", echo.HeaderDelay, v)
 		}
 		o.delay = min(d, echo.MaxDelay)
+	}
+	if v := hdr.Get(echo.HeaderStall); v != "" {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil || d < 0 {
+			return o, fmt.Errorf("bad %s %q: want a non-negative Go duration", echo.HeaderStall, v)
+		}
+		o.stall = min(d, echo.MaxDelay)
 	}
 	if v := hdr.Get(echo.HeaderSize); v != "" {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)

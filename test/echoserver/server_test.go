@@ -205,6 +205,38 @@ func TestEchoDelay(t *testing.T) {
 	}
 }
 
+// TestEchoStall: with X-Echo-Stall the body is not read for that long, so
+// a sender's writes block once the socket buffers are full.
+func TestEchoStall(t *testing.T) {
+	in := startTest(t, nil)
+	conn, err := net.Dial("tcp", in.Addrs.HTTP.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	const size = 64 << 20 // far more than socket buffers hold
+	fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: x\r\n%s: 2s\r\nContent-Length: %d\r\n\r\n", echo.HeaderStall, size)
+	_ = conn.SetWriteDeadline(time.Now().Add(500 * time.Millisecond))
+	n, err := conn.Write(make([]byte, size))
+	if err == nil || n >= size {
+		t.Fatalf("wrote %d bytes (%v): the body was read during the stall", n, err)
+	}
+	// After the stall the pod reads the rest and answers with the count.
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := conn.Write(make([]byte, size-n)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	e, err := echo.Decode(resp.Body)
+	if err != nil || e.BodyLength != size {
+		t.Errorf("answer %v %+v, want the whole body counted", err, e)
+	}
+}
+
 // TestEchoDelayCancel checks a delayed handler stops when the client goes
 // away: otherwise graceful shutdown would wait for the whole delay.
 func TestEchoDelayCancel(t *testing.T) {
@@ -228,7 +260,7 @@ func TestBadBehaviourHeaders(t *testing.T) {
 	in := startTest(t, nil)
 	for _, h := range [][2]string{
 		{echo.HeaderStatus, "abc"}, {echo.HeaderStatus, "99"}, {echo.HeaderStatus, "1000"},
-		{echo.HeaderDelay, "soon"}, {echo.HeaderDelay, "-1s"},
+		{echo.HeaderDelay, "soon"}, {echo.HeaderDelay, "-1s"}, {echo.HeaderStall, "later"},
 		{echo.HeaderSize, "-5"}, {echo.HeaderSize, "1k"},
 		{echo.HeaderPlain, "yes please"},
 	} {

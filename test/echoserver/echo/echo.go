@@ -23,6 +23,10 @@ const (
 	HeaderStatus = "X-Echo-Status"
 	// HeaderDelay (a Go duration, capped at MaxDelay) delays the answer.
 	HeaderDelay = "X-Echo-Delay"
+	// HeaderStall (a Go duration, capped at MaxDelay) waits before reading
+	// the request body, so an upload stalls: what a proxy's send timeout
+	// is for. X-Echo-Delay instead reads the body first.
+	HeaderStall = "X-Echo-Stall"
 	// HeaderSize (bytes, capped at MaxSize) replaces the JSON body with
 	// that many bytes of FillPattern as application/octet-stream.
 	HeaderSize = "X-Echo-Size"
