@@ -106,8 +106,10 @@ func TestAnnotationsRetries(t *testing.T) {
 }
 
 // TestAnnotationsBuffersAndConnection: proxy-buffer-size lets larger
-// response headers through, client-body-buffer-size keeps bodies working,
-// connection-proxy-header sets the Connection header the endpoint sees.
+// response headers through, client-body-buffer-size keeps bodies working
+// (that it keeps them in memory shows only in nginx's error log: checked
+// in test/faults), connection-proxy-header sets the Connection header the
+// endpoint sees.
 func TestAnnotationsBuffersAndConnection(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)

@@ -51,6 +51,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if opts.stream > 0 {
+		stream(w, r, opts)
+		return
+	}
 	if opts.stall > 0 && !sleep(r.Context(), opts.stall) {
 		return
 	}
@@ -58,7 +62,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// count is known for the JSON answer.
 	n, _ := io.Copy(io.Discard, r.Body)
 	desc := h.describe(r, n)
-	h.log.add(desc)
+	id := h.log.add(desc)
 
 	if opts.delay > 0 && !sleep(r.Context(), opts.delay) {
 		return // client gave up; nobody is left to answer
@@ -66,7 +70,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	switch {
 	case opts.size >= 0:
-		writeFiller(w, r, opts.status, opts.size)
+		if writeFiller(w, r, opts.status, opts.size) {
+			h.log.answered(id)
+		}
 	case opts.plain:
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(opts.status)
@@ -77,6 +83,22 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(opts.status)
 		w.Write(append(body, '\n'))
 	}
+}
+
+// stream answers an X-Echo-Stream request: the head and first line now,
+// the body count once the pause is over. Full duplex, because Go's server
+// otherwise reads the unread body before it sends a response.
+func stream(w http.ResponseWriter, r *http.Request, opts options) {
+	rc := http.NewResponseController(w)
+	_ = rc.EnableFullDuplex()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(opts.status)
+	io.WriteString(w, echo.StreamFirst)
+	if err := rc.Flush(); err != nil || !sleep(r.Context(), opts.stream) {
+		return
+	}
+	n, _ := io.Copy(io.Discard, r.Body)
+	fmt.Fprintf(w, "done %d\n", n)
 }
 
 // describe builds the echo document for r.
@@ -112,6 +134,7 @@ type options struct {
 	status int
 	delay  time.Duration
 	stall  time.Duration // before reading the body
+	stream time.Duration // X-Echo-Stream
 	size   int64         // -1: no X-Echo-Size
 	plain  bool
 	// requests answers with the request log (X-Echo-Requests).
@@ -142,6 +165,13 @@ func parseOptions(hdr http.Header) (options, error) {
 			return o, fmt.Errorf("bad %s %q: want a non-negative Go duration", echo.HeaderStall, v)
 		}
 		o.stall = min(d, echo.MaxDelay)
+	}
+	if v := hdr.Get(echo.HeaderStream); v != "" {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil || d < 0 {
+			return o, fmt.Errorf("bad %s %q: want a non-negative Go duration", echo.HeaderStream, v)
+		}
+		o.stream = min(d, echo.MaxDelay)
 	}
 	if v := hdr.Get(echo.HeaderSize); v != "" {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
@@ -197,19 +227,22 @@ func sleep(ctx context.Context, d time.Duration) bool {
 var fillChunk = echo.Filler(512 * len(echo.FillPattern))
 
 // writeFiller answers with exactly n deterministic bytes (only the
-// Content-Length for HEAD, so checking a size needs no transfer).
-func writeFiller(w http.ResponseWriter, r *http.Request, status int, n int64) {
+// Content-Length for HEAD, so checking a size needs no transfer); it says
+// whether all of them reached the socket.
+func writeFiller(w http.ResponseWriter, r *http.Request, status int, n int64) bool {
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Length", strconv.FormatInt(n, 10))
 	w.WriteHeader(status)
 	if r.Method == http.MethodHead {
-		return
+		return true
 	}
 	for n > 0 {
 		chunk := fillChunk[:min(n, int64(len(fillChunk)))]
 		if _, err := w.Write(chunk); err != nil {
-			return
+			return false
 		}
 		n -= int64(len(chunk))
 	}
+	// Out of the server's buffer, into the socket.
+	return http.NewResponseController(w).Flush() == nil
 }

@@ -237,6 +237,33 @@ func TestEchoStall(t *testing.T) {
 	}
 }
 
+// TestEchoStream: the head and first line come before the request body is
+// even sent; the end counts the body sent afterwards.
+func TestEchoStream(t *testing.T) {
+	in := startTest(t, nil)
+	conn, err := net.Dial("tcp", in.Addrs.HTTP.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: x\r\n%s: 300ms\r\nContent-Length: 5\r\n\r\n", echo.HeaderStream)
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := make([]byte, len(echo.StreamFirst))
+	if _, err := io.ReadFull(resp.Body, first); err != nil || resp.StatusCode != 200 || string(first) != echo.StreamFirst {
+		t.Fatalf("%d %q %v", resp.StatusCode, first, err)
+	}
+	io.WriteString(conn, "hello")
+	rest, _ := io.ReadAll(resp.Body)
+	if string(rest) != "done 5\n" {
+		t.Errorf("after the pause: %q, want done 5", rest)
+	}
+}
+
 // TestEchoDelayCancel checks a delayed handler stops when the client goes
 // away: otherwise graceful shutdown would wait for the whole delay.
 func TestEchoDelayCancel(t *testing.T) {
@@ -260,7 +287,7 @@ func TestBadBehaviourHeaders(t *testing.T) {
 	in := startTest(t, nil)
 	for _, h := range [][2]string{
 		{echo.HeaderStatus, "abc"}, {echo.HeaderStatus, "99"}, {echo.HeaderStatus, "1000"},
-		{echo.HeaderDelay, "soon"}, {echo.HeaderDelay, "-1s"}, {echo.HeaderStall, "later"},
+		{echo.HeaderDelay, "soon"}, {echo.HeaderDelay, "-1s"}, {echo.HeaderStall, "later"}, {echo.HeaderStream, "x"},
 		{echo.HeaderSize, "-5"}, {echo.HeaderSize, "1k"},
 		{echo.HeaderPlain, "yes please"},
 	} {
@@ -340,5 +367,64 @@ func TestRequestLog(t *testing.T) {
 	}
 	if resp := get(t, in, "GET", "/", nil, map[string]string{echo.HeaderRequests: "please"}); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("a malformed %s: %d, want 400", echo.HeaderRequests, resp.StatusCode)
+	}
+}
+
+// TestRequestLogAnswered: an X-Echo-Size answer is marked answered once
+// the pod has written all of it, which a client that does not read holds
+// back when the answer is larger than the socket buffers.
+func TestRequestLogAnswered(t *testing.T) {
+	in := startTest(t, nil)
+	answered := func(mark string) bool {
+		t.Helper()
+		resp := get(t, in, "GET", "/", nil, map[string]string{echo.HeaderRequests: "1"})
+		l, err := echo.DecodeRequests(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range l.Requests {
+			if r.Headers.Get("X-Mark") == mark {
+				return r.Answered
+			}
+		}
+		t.Fatalf("%s not logged", mark)
+		return false
+	}
+	conn, err := net.Dial("tcp", in.Addrs.HTTP.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET / HTTP/1.1\r\nHost: x\r\nX-Mark: big\r\n%s: %d\r\n\r\n", echo.HeaderSize, echo.MaxSize)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp := get(t, in, "GET", "/", nil, map[string]string{echo.HeaderRequests: "1"})
+		l, _ := echo.DecodeRequests(resp.Body)
+		if l != nil && len(l.Requests) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the big request was not logged")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if answered("big") {
+		t.Fatal("64 MiB answered to a client that reads nothing")
+	}
+	_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := io.Copy(io.Discard, resp.Body); err != nil || n != echo.MaxSize {
+		t.Fatalf("read %d %v", n, err)
+	}
+	deadline = time.Now().Add(5 * time.Second)
+	for !answered("big") {
+		if time.Now().After(deadline) {
+			t.Fatal("not marked answered after the client read it all")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -24,10 +24,11 @@ import (
 	"github.com/atrium-ingress/atrium/test/harness"
 )
 
-// silentBackend serves host from one pod, waits until it answers, then
-// blackholes the pod: from then on a connection to it neither succeeds
-// nor is refused, it times out.
-func silentBackend(t *testing.T, ns, host string) *cluster.Pod {
+// silentBackend serves host from one pod (Ingress "silent" with the given
+// ingress-nginx annotations), waits until it answers, then blackholes the
+// pod: from then on a connection to it neither succeeds nor is refused,
+// it times out.
+func silentBackend(t *testing.T, ns, host string, ann map[string]string) *cluster.Pod {
 	t.Helper()
 	ctx := context.Background()
 	svc, err := cluster.CreateService(ctx, cs, ns, "silent", []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt32(8080)}})
@@ -42,6 +43,7 @@ func silentBackend(t *testing.T, ns, host string) *cluster.Pod {
 		t.Fatal(err)
 	}
 	createIngress(t, ns, "silent", host, "silent")
+	annotate(t, ns, "silent", ann)
 	waitServing(t, host, 30*time.Second)
 	if err := pod.Blackhole(true); err != nil {
 		t.Fatal(err)

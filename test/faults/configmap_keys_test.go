@@ -60,7 +60,7 @@ func TestConfigMapKeysThroughRequests(t *testing.T) {
 	}
 	// A pod that never answers a SYN, for proxy-connect-timeout.
 	silentHost := "silent." + ns + ".faults.test"
-	silent := silentBackend(t, ns, silentHost)
+	silent := silentBackend(t, ns, silentHost, nil)
 	// The grace period is worker-shutdown-timeout's default: longer than the
 	// slow request that checks the key (the harness's 5 s is shorter).
 	c := extraController(t, "keys", "--configmap", "default/atrium-keys", "--shutdown-grace-period", "60s")

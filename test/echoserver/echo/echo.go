@@ -27,6 +27,12 @@ const (
 	// the request body, so an upload stalls: what a proxy's send timeout
 	// is for. X-Echo-Delay instead reads the body first.
 	HeaderStall = "X-Echo-Stall"
+	// HeaderStream (a Go duration, capped at MaxDelay) answers at once,
+	// before reading the request body: status, headers and StreamFirst,
+	// flushed. After the duration the pod reads the body and ends the
+	// answer with "done <body bytes>\n". A proxy that holds either the
+	// request body or the response shows here.
+	HeaderStream = "X-Echo-Stream"
 	// HeaderSize (bytes, capped at MaxSize) replaces the JSON body with
 	// that many bytes of FillPattern as application/octet-stream.
 	HeaderSize = "X-Echo-Size"
@@ -117,6 +123,9 @@ func DecodeAuthRequest(v string) (*AuthRequest, error) {
 	return &r, nil
 }
 
+// StreamFirst is the first line of an X-Echo-Stream answer.
+const StreamFirst = "started\n"
+
 // HeaderPod is the response header (HTTP and WebSocket handshake) that
 // carries the pod name, so even non-JSON answers show which pod served.
 const HeaderPod = "X-Pod"
@@ -165,6 +174,10 @@ type Response struct {
 	BodyLength int64 `json:"bodyLength"`
 	// TLS is nil for plain HTTP (encoded as null).
 	TLS *TLSInfo `json:"tls"`
+	// Answered is set in a RequestLog once the pod has handed the whole
+	// answer to its socket: a proxy that buffers answers takes a large one
+	// at once, one that streams only as fast as its client reads.
+	Answered bool `json:"answered,omitempty"`
 }
 
 // TLSInfo describes the TLS connection the request arrived on.
