@@ -21,6 +21,7 @@ func TestParse(t *testing.T) {
 		"custom-http-errors":          "503, 404,404",
 		"load-balance":                "least_connections",
 		"limit-req-status-code":       "429",
+		"max-worker-connections":      "0",
 		"whatever-unknown":            "1",
 	}, Defaults())
 	if len(r.Invalid) != 0 {
@@ -45,6 +46,9 @@ func TestParse(t *testing.T) {
 	if c.LimitReqStatusCode != 429 || c.LimitConnStatusCode != 503 {
 		t.Errorf("limit status codes %d %d", c.LimitReqStatusCode, c.LimitConnStatusCode)
 	}
+	if c.MaxWorkerConnections != 0 {
+		t.Errorf("max-worker-connections \"0\" (derived from the open-file limit) = %d", c.MaxWorkerConnections)
+	}
 	if c.ProxyReadTimeout != 60 || !c.HSTS {
 		t.Error("unset keys must keep ingress-nginx's defaults")
 	}
@@ -64,9 +68,10 @@ func TestInvalidKeepsPrevious(t *testing.T) {
 		"custom-http-errors":     "404;error_page 500 /x",
 		"limit-req-status-code":  "200",
 		"limit-conn-status-code": "503;",
+		"max-worker-connections": "10",
 	}, prev)
-	if len(r.Invalid) != 10 {
-		t.Fatalf("%d refused, want 10: %+v", len(r.Invalid), r.Invalid)
+	if len(r.Invalid) != 11 {
+		t.Fatalf("%d refused, want 11: %+v", len(r.Invalid), r.Invalid)
 	}
 	if r.Config.ProxyBodySize != "20m" || !reflect.DeepEqual(r.Config.BlockCIDRs, []string{"10.0.0.0/8"}) {
 		t.Errorf("previous values not kept: %q %v", r.Config.ProxyBodySize, r.Config.BlockCIDRs)

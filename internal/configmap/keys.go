@@ -3,6 +3,7 @@ package configmap
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -92,7 +93,17 @@ func init() {
 		},
 		keep: func(dst *Config, prev Config) { dst.WorkerProcesses = prev.WorkerProcesses },
 	})
-	intKey("max-worker-connections", "Connections per worker; default 16384.", 64, 1000000, func(c *Config) *int { return &c.MaxWorkerConnections })
+	register(Key{Name: "max-worker-connections", Doc: "Connections per worker (64 to 1000000); `0`: three quarters of the open files a worker may have (the open-file limit less 1,024), as ingress-nginx; default 16384.",
+		Parse: func(v string, c *Config) error {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || (n != 0 && (n < 64 || n > 1000000)) {
+				return fmt.Errorf("%q is not 0 or a whole number from 64 to 1000000", v)
+			}
+			c.MaxWorkerConnections = n
+			return nil
+		},
+		keep: func(dst *Config, prev Config) { dst.MaxWorkerConnections = prev.MaxWorkerConnections },
+	})
 	intKey("worker-shutdown-timeout", "Seconds old workers may drain after a reload or at shutdown; default: --shutdown-grace-period (240).", 1, 86400, func(c *Config) *int { return &c.WorkerShutdownTimeout })
 }
 

@@ -62,6 +62,7 @@ func (b *builder) config() *Config {
 	if cfg.WorkerShutdownTimeout <= 0 {
 		cfg.WorkerShutdownTimeout = 240
 	}
+	cfg.WorkerOpenFiles, cfg.WorkerConnections = workerLimits(o.OpenFileLimit, cfg.G.MaxWorkerConnections)
 	cfg.HTTPListen = listens(o.BindAddresses, o.HTTPPort)
 	if b.defaultCert != nil {
 		cfg.HTTPSListen = listens(o.BindAddresses, o.HTTPSPort)
@@ -353,4 +354,22 @@ func logIdentities(cfg *Config) {
 			l.Identity = &id
 		}
 	}
+}
+
+// workerLimits derives worker_rlimit_nofile and worker_connections as
+// ingress-nginx does: all open files but 1,024 (at least 1,024), and for
+// max-worker-connections "0" three quarters of that (16384 when the limit
+// is unknown).
+func workerLimits(openFileLimit, maxWorkerConnections int) (openFiles, connections int) {
+	if openFileLimit > 0 {
+		openFiles = max(openFileLimit-1024, 1024)
+	}
+	connections = maxWorkerConnections
+	if connections == 0 {
+		connections = 16384
+		if openFiles > 0 {
+			connections = openFiles * 3 / 4
+		}
+	}
+	return openFiles, connections
 }

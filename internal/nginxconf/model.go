@@ -12,12 +12,16 @@ import (
 type Config struct {
 	WorkerProcesses       string
 	WorkerShutdownTimeout int
-	PIDFile               string
-	ErrorLog              string
-	TempDir               string
-	AccessLog             string
-	StatusListen          string
-	ModulesDir            string
+	// WorkerOpenFiles is worker_rlimit_nofile (0: not rendered, nginx keeps
+	// the inherited limit); WorkerConnections is worker_connections.
+	WorkerOpenFiles   int
+	WorkerConnections int
+	PIDFile           string
+	ErrorLog          string
+	TempDir           string
+	AccessLog         string
+	StatusListen      string
+	ModulesDir        string
 	// LuaModules are loaded in this order at start (later ones use the
 	// earlier ones): atrium (endpoints, round robin), atrium_balance
 	// (other algorithms), atrium_canary.

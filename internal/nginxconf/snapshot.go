@@ -93,6 +93,12 @@ type Options struct {
 	WorkerProcesses string
 	// WorkerShutdownTimeoutSeconds bounds how long old workers drain after a reload or on shutdown.
 	WorkerShutdownTimeoutSeconds int
+	// OpenFileLimit is the hard limit on open files nginx inherits (0:
+	// unknown). As ingress-nginx, workers may open all but 1,024 of them
+	// (worker_rlimit_nofile), and max-worker-connections "0" means three
+	// quarters of that. Asking for more than the hard limit fails in a
+	// container without CAP_SYS_RESOURCE, with an [alert] at every start.
+	OpenFileLimit int
 
 	// WorkerUser and WorkerGroup are rendered as nginx's `user` directive
 	// when set: the controller sets them when it runs nginx as root, and

@@ -30,6 +30,7 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/atrium-ingress/atrium/internal/configmap"
 	"github.com/atrium-ingress/atrium/internal/nginx"
 	"github.com/atrium-ingress/atrium/internal/nginxconf"
 )
@@ -106,6 +107,7 @@ func Run(ctx context.Context, o Options, log *slog.Logger) error {
 	s.extraServices = sw.publishService
 	if o.ConfigMap != "" {
 		s.configMap, _ = parseNamespacedName(o.ConfigMap)
+		s.global = configmap.Defaults()
 	}
 	if err := watch(ctx, mgr.GetCache(), s.rel, s.trigger, s.configMap); err != nil {
 		return err
@@ -271,6 +273,7 @@ func CoreOptions(o Options, dir string, now time.Time) (nginxconf.Options, error
 		AccessLog:                    o.AccessLog,
 		WorkerProcesses:              o.WorkerProcesses,
 		WorkerShutdownTimeoutSeconds: int(o.ShutdownGracePeriod.Seconds()),
+		OpenFileLimit:                openFileLimit(),
 		Resolvers:                    systemNameservers(),
 	}
 	if workers != nil {

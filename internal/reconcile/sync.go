@@ -233,9 +233,6 @@ func (s *syncer) withConfigMap(ctx context.Context) (nginxconf.Options, []nginxc
 	if s.configMap.Name == "" {
 		return core, nil, nil
 	}
-	if s.global.MaxWorkerConnections == 0 {
-		s.global = configmap.Defaults()
-	}
 	ref := nginxconf.ObjectRef{Kind: "ConfigMap", Namespace: s.configMap.Namespace, Name: s.configMap.Name}
 	var cm corev1.ConfigMap
 	if err := s.reader.Get(ctx, s.configMap, &cm); err != nil {
