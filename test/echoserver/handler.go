@@ -73,6 +73,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if writeFiller(w, r, opts.status, opts.size) {
 			h.log.answered(id)
 		}
+	case opts.text >= 0:
+		if w.Header().Get("Content-Type") == "" {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		}
+		w.WriteHeader(opts.status)
+		w.Write(echo.Text(int(opts.text)))
 	case opts.plain:
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(opts.status)
@@ -136,6 +142,7 @@ type options struct {
 	stall  time.Duration // before reading the body
 	stream time.Duration // X-Echo-Stream
 	size   int64         // -1: no X-Echo-Size
+	text   int64         // -1: no X-Echo-Text
 	plain  bool
 	// requests answers with the request log (X-Echo-Requests).
 	requests bool
@@ -144,7 +151,7 @@ type options struct {
 // parseOptions rejects malformed values instead of ignoring them, so a
 // test typo shows up as a 400 rather than as a silently wrong answer.
 func parseOptions(hdr http.Header) (options, error) {
-	o := options{status: http.StatusOK, size: -1}
+	o := options{status: http.StatusOK, size: -1, text: -1}
 	if v := hdr.Get(echo.HeaderStatus); v != "" {
 		code, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || code < 200 || code > 599 {
@@ -172,6 +179,13 @@ func parseOptions(hdr http.Header) (options, error) {
 			return o, fmt.Errorf("bad %s %q: want a non-negative Go duration", echo.HeaderStream, v)
 		}
 		o.stream = min(d, echo.MaxDelay)
+	}
+	if v := hdr.Get(echo.HeaderText); v != "" {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil || n < 0 {
+			return o, fmt.Errorf("bad %s %q: want a non-negative byte count", echo.HeaderText, v)
+		}
+		o.text = min(n, echo.MaxSize)
 	}
 	if v := hdr.Get(echo.HeaderSize); v != "" {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)

@@ -287,7 +287,7 @@ func TestBadBehaviourHeaders(t *testing.T) {
 	in := startTest(t, nil)
 	for _, h := range [][2]string{
 		{echo.HeaderStatus, "abc"}, {echo.HeaderStatus, "99"}, {echo.HeaderStatus, "1000"},
-		{echo.HeaderDelay, "soon"}, {echo.HeaderDelay, "-1s"}, {echo.HeaderStall, "later"}, {echo.HeaderStream, "x"},
+		{echo.HeaderDelay, "soon"}, {echo.HeaderDelay, "-1s"}, {echo.HeaderStall, "later"}, {echo.HeaderStream, "x"}, {echo.HeaderText, "-1"},
 		{echo.HeaderSize, "-5"}, {echo.HeaderSize, "1k"},
 		{echo.HeaderPlain, "yes please"},
 	} {
@@ -426,5 +426,23 @@ func TestRequestLogAnswered(t *testing.T) {
 			t.Fatal("not marked answered after the client read it all")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestEchoText: X-Echo-Text answers n bytes of the same words every time,
+// as text/plain unless X-Echo-Header sets another type.
+func TestEchoText(t *testing.T) {
+	in := startTest(t, nil)
+	resp := get(t, in, "GET", "/", nil, map[string]string{echo.HeaderText: "5000"})
+	body, _ := io.ReadAll(resp.Body)
+	if !bytes.Equal(body, echo.Text(5000)) || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+		t.Errorf("%q %.40q", resp.Header.Get("Content-Type"), body)
+	}
+	if words := strings.Fields(string(body)); len(words) < 500 {
+		t.Errorf("%d words in 5000 bytes", len(words))
+	}
+	resp = get(t, in, "GET", "/", nil, map[string]string{echo.HeaderText: "10", echo.HeaderHeader: "Content-Type: application/json"})
+	if got := resp.Header.Get("Content-Type"); got != "application/json" {
+		t.Errorf("Content-Type %q, want the X-Echo-Header one", got)
 	}
 }

@@ -102,8 +102,20 @@ func TestConfigMapKeysThroughRequests(t *testing.T) {
 		return nil
 	})
 
+	// gzip-types application/json: a text/plain answer (a type of the
+	// default list) is not compressed; the same text as JSON is, at level 6.
+	text := map[string]string{"Accept-Encoding": "gzip", echo.HeaderText: "65536"}
+	if r, _, err := get(plain, "http", text); err != nil || r.Header.Get("Content-Encoding") != "" {
+		t.Errorf("gzip-types application/json: text/plain answer %v %v, want it uncompressed", err, r)
+	}
+	asJSON := map[string]string{"Accept-Encoding": "gzip", echo.HeaderText: "65536", echo.HeaderHeader: "Content-Type: application/json"}
+	r, level6, err := get(plain, "http", asJSON)
+	if err != nil || r.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("gzip-types application/json: JSON answer %v %v, want it compressed", err, r)
+	}
+
 	// hsts: on HTTPS only, with the configured max-age and no includeSubDomains.
-	r, _, err := get(tls13, "https", nil)
+	r, _, err = get(tls13, "https", nil)
 	if err != nil {
 		t.Fatal("TLS 1.3:", err)
 	}
@@ -204,9 +216,17 @@ func TestConfigMapKeysThroughRequests(t *testing.T) {
 		"use-forwarded-headers": "true", "compute-full-forwarded-for": "true",
 		"hsts-max-age": "60", "hsts-include-subdomains": "true", "hsts-preload": "true",
 		"ssl-protocols": "TLSv1.2", "ssl-ciphers": "ECDHE-ECDSA-AES256-GCM-SHA384",
-		"worker-processes": "1", "keep-alive": "1",
+		"worker-processes": "1", "keep-alive": "1", "use-gzip": "true",
 	}
 	applyConfigMap(t, c, cm)
+	// use-gzip with the default gzip-level (1) and gzip-types: text/plain
+	// is compressed now, and less tightly than at level 6 (about 20 % more
+	// bytes for this text; the same level differs by a few bytes at most).
+	if r, level1, err := get(plain, "http", text); err != nil || r.Header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("default gzip-types: text/plain answer %v %v, want it compressed", err, r)
+	} else if len(level1) <= len(level6)+len(level6)/20 {
+		t.Errorf("gzip-level: 64 KiB of text took %d bytes at level 6 and %d at the default 1, want 5 %% more at 1", len(level6), len(level1))
+	}
 	aes256 := client(c.HTTPSAddr(), &tls.Config{InsecureSkipVerify: true, ServerName: host, MaxVersion: tls.VersionTLS12,
 		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384}})
 	until(t, 30*time.Second, "second ConfigMap applied", func() error {
@@ -268,8 +288,28 @@ func TestConfigMapKeysThroughRequests(t *testing.T) {
 	}
 
 	// Third set: timeouts towards clients and keepalive towards endpoints.
-	cm.Data = map[string]string{"client-header-timeout": "1", "client-body-timeout": "1", "upstream-keepalive-connections": "0"}
+	cm.Data = map[string]string{"client-header-timeout": "1", "client-body-timeout": "1", "upstream-keepalive-connections": "0",
+		"hsts": "false", "enable-real-ip": "true", "proxy-real-ip-cidr": "10.0.0.0/8", "worker-processes": "3"}
 	applyConfigMap(t, c, cm)
+	// hsts "false": no Strict-Transport-Security, even over HTTPS.
+	if r, _, err := get(tls13, "https", nil); err != nil || r.Header.Get("Strict-Transport-Security") != "" {
+		t.Errorf("hsts false: %v %v, want no Strict-Transport-Security", err, r)
+	}
+	// proxy-real-ip-cidr 10.0.0.0/8: this client (127.0.0.1) is no trusted
+	// proxy, so its X-Forwarded-For is not taken as the client address.
+	if _, body, err := get(plain, "http", map[string]string{"X-Forwarded-For": "203.0.113.9"}); err != nil {
+		t.Error(err)
+	} else if e, _ := echo.Decode(strings.NewReader(string(body))); e == nil || e.Headers.Get("X-Real-IP") != "127.0.0.1" {
+		t.Errorf("proxy-real-ip-cidr 10.0.0.0/8: the endpoint saw %s, want X-Real-IP 127.0.0.1", body)
+	}
+	// worker-processes 3 (more than this machine's CPUs, so not "auto").
+	until(t, 30*time.Second, "three nginx workers", func() error {
+		n, err := nginxWorkers(filepath.Join(dir, "nginx", "nginx.pid"))
+		if err != nil || n != 3 {
+			return fmt.Errorf("%d workers (%v)", n, err)
+		}
+		return nil
+	})
 	// upstream-keepalive-connections 0: every request reaches the endpoint
 	// on a new connection (a new source port each time).
 	ports := map[string]bool{}

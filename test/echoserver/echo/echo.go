@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -36,6 +37,10 @@ const (
 	// HeaderSize (bytes, capped at MaxSize) replaces the JSON body with
 	// that many bytes of FillPattern as application/octet-stream.
 	HeaderSize = "X-Echo-Size"
+	// HeaderText (bytes, capped at MaxSize) replaces the JSON body with that
+	// many bytes of Text, as text/plain unless an X-Echo-Header sets the
+	// Content-Type: compressible like prose, so compression levels differ.
+	HeaderText = "X-Echo-Text"
 	// HeaderPlain ("1" or "true") replaces the JSON body with the pod
 	// name and a newline as text/plain.
 	HeaderPlain = "X-Echo-Plain"
@@ -143,6 +148,25 @@ const (
 // of the body is FillPattern[i%len(FillPattern)]. Its length is 64 and it
 // contains newlines, so truncation or reordering by a proxy is visible.
 const FillPattern = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-\n"
+
+// textWords are what Text draws from.
+var textWords = strings.Fields(`the of and to in is was for on that with as by at from his her they be
+this are or an which had not but one all were we when there can have more if will about up out
+them then she many some so these would other into has time two like him see could no than been
+who its now people my made over did down only way find use may water long little very after
+words called just where most know`)
+
+// Text returns n bytes of words drawn by a fixed pseudo-random sequence:
+// the same bytes for the same n, everywhere.
+func Text(n int) []byte {
+	b := make([]byte, 0, n+16)
+	for x := uint32(12345); len(b) < n; {
+		x = x*1103515245 + 12345
+		b = append(b, textWords[(x>>16)%uint32(len(textWords))]...)
+		b = append(b, ' ')
+	}
+	return b[:n]
+}
 
 // Filler returns the first n bytes of an X-Echo-Size body, for comparing
 // against what came back through the proxy.
