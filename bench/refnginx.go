@@ -55,7 +55,9 @@ http {
             proxy_set_header X-Forwarded-Host $http_host;
             proxy_set_header X-Forwarded-Port $server_port;
             proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-Scheme $scheme;
             proxy_set_header X-Scheme $scheme;
+            proxy_set_header X-Original-Forwarded-For $http_x_forwarded_for;
 {{- end}}
         }
     }

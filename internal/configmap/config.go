@@ -20,7 +20,9 @@ type Config struct {
 	HSTSIncludeSubdomains bool
 	HSTSPreload           bool
 	SSLRedirect           bool
-	UseHTTP2              bool
+	// NoTLSRedirectLocations are path prefixes never redirected to HTTPS.
+	NoTLSRedirectLocations []string
+	UseHTTP2               bool
 
 	UseGzip   bool
 	GzipLevel int
@@ -81,17 +83,18 @@ func Defaults() Config {
 		ForwardedForHeader: "X-Forwarded-For",
 		ProxyRealIPCIDR:    []string{"0.0.0.0/0"},
 
-		SSLProtocols:          []string{"TLSv1.2", "TLSv1.3"},
-		SSLCiphers:            "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305",
-		HSTS:                  true,
-		HSTSMaxAge:            31536000,
-		HSTSIncludeSubdomains: true,
-		SSLRedirect:           true,
-		UseHTTP2:              true,
+		SSLProtocols:           []string{"TLSv1.2", "TLSv1.3"},
+		SSLCiphers:             "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305",
+		HSTS:                   true,
+		HSTSMaxAge:             31536000,
+		HSTSIncludeSubdomains:  true,
+		SSLRedirect:            true,
+		NoTLSRedirectLocations: []string{"/.well-known/acme-challenge"},
+		UseHTTP2:               true,
 
 		GzipLevel: 1,
 		GzipTypes: []string{"application/atom+xml", "application/javascript", "application/json", "application/rss+xml",
-			"application/vnd.ms-fontobject", "application/x-font-ttf", "application/x-web-app-manifest+json",
+			"application/vnd.ms-fontobject", "application/x-font-ttf", "application/x-javascript", "application/x-web-app-manifest+json",
 			"application/xhtml+xml", "application/xml", "font/opentype", "image/svg+xml", "image/x-icon",
 			"text/css", "text/javascript", "text/plain", "text/x-component"},
 

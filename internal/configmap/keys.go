@@ -35,7 +35,10 @@ func init() {
 }
 
 // TLS.
-var cipherRe = regexp.MustCompile(`^[A-Za-z0-9!+@:_-]+$`)
+var (
+	cipherRe     = regexp.MustCompile(`^[A-Za-z0-9!+@:_-]+$`)
+	pathPrefixRe = regexp.MustCompile(`^/[A-Za-z0-9._~/-]*$`)
+)
 
 func init() {
 	listKey("ssl-protocols", "Space-separated TLS versions: any of TLSv1.2, TLSv1.3; default both.", " ", func(f string) (string, error) {
@@ -60,6 +63,12 @@ func init() {
 	boolKey("hsts-include-subdomains", "Add includeSubDomains to HSTS; default true.", func(c *Config) *bool { return &c.HSTSIncludeSubdomains })
 	boolKey("hsts-preload", "Add preload to HSTS; default false.", func(c *Config) *bool { return &c.HSTSPreload })
 	boolKey("ssl-redirect", "Redirect HTTP to HTTPS on hosts with TLS (the `ssl-redirect` annotation overrides it); default true.", func(c *Config) *bool { return &c.SSLRedirect })
+	listKey("no-tls-redirect-locations", "Comma-separated path prefixes whose locations are never redirected to HTTPS (ssl-redirect, force-ssl-redirect), compared with each Ingress path as ingress-nginx does; default /.well-known/acme-challenge (ACME HTTP-01 challenges).", ",", func(f string) (string, error) {
+		if !pathPrefixRe.MatchString(f) {
+			return "", fmt.Errorf("%q is not a path (/ then letters, digits and -._~/)", f)
+		}
+		return f, nil
+	}, func(c *Config) *[]string { return &c.NoTLSRedirectLocations })
 	boolKey("use-http2", "Offer HTTP/2 on the HTTPS port; default true.", func(c *Config) *bool { return &c.UseHTTP2 })
 }
 

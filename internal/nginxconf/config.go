@@ -63,6 +63,7 @@ func (b *builder) config() *Config {
 		cfg.WorkerShutdownTimeout = 240
 	}
 	cfg.WorkerOpenFiles, cfg.WorkerConnections = workerLimits(o.OpenFileLimit, cfg.G.MaxWorkerConnections)
+	cfg.ForwardHeaders, cfg.FullForwardedFor = forwardHeaders(cfg.G), fullForwardedFor(cfg.G)
 	cfg.HTTPListen = listens(o.BindAddresses, o.HTTPPort)
 	if b.defaultCert != nil {
 		cfg.HTTPSListen = listens(o.BindAddresses, o.HTTPSPort)
@@ -105,7 +106,7 @@ func (b *builder) config() *Config {
 		haveRoot := false
 		for k, e := range sb.locations {
 			l := e.loc
-			l.RedirectHTTPS = e.ann.redirectHTTPS(srv.TLS, cfg.G.SSLRedirect)
+			l.RedirectHTTPS = e.ann.redirectHTTPS(srv.TLS, cfg.G.SSLRedirect) && !noTLSRedirect(l.Path, cfg.G.NoTLSRedirectLocations)
 			srv.Locations = append(srv.Locations, l)
 			if (k.match == MatchPrefix || k.match == MatchRegex) && k.path == "/" {
 				haveRoot = true // a regex "^/" matches every request the fallback would
@@ -113,7 +114,7 @@ func (b *builder) config() *Config {
 		}
 		if !haveRoot {
 			l := sb.fallback.loc
-			l.RedirectHTTPS = sb.fallback.ann.redirectHTTPS(srv.TLS, cfg.G.SSLRedirect)
+			l.RedirectHTTPS = sb.fallback.ann.redirectHTTPS(srv.TLS, cfg.G.SSLRedirect) && !noTLSRedirect(l.Path, cfg.G.NoTLSRedirectLocations)
 			srv.Locations = append(srv.Locations, l)
 		}
 		srv.Locations = append(srv.Locations, noAutoRedirect(srv.Locations)...)

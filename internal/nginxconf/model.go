@@ -52,6 +52,12 @@ type Config struct {
 	// LiteralDollar defines $atrium_dollar ("$"), which custom header
 	// values use for a literal '$'.
 	LiteralDollar bool
+	// ForwardHeaders are the request headers every proxied (and gRPC)
+	// request gets, ingress-nginx's set, in its order.
+	ForwardHeaders []ForwardHeader
+	// FullForwardedFor defines $atrium_full_xff, the incoming
+	// X-Forwarded-For plus the peer (see fullForwardedFor).
+	FullForwardedFor bool
 	// TLSPools are the upstream blocks of the proxy-ssl-* locations (see
 	// BackendTLS.Pool), sorted.
 	TLSPools []string
@@ -208,6 +214,11 @@ const (
 	// validated regex without the anchor.
 	MatchRegex
 )
+
+// ForwardHeader is one proxy_set_header/grpc_set_header of ForwardHeaders:
+// Value is an nginx expression built by Go from fixed parts, never from
+// user input.
+type ForwardHeader struct{ Name, Value string }
 
 // Location is one nginx location with its already-decided backend.
 type Location struct {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -107,6 +108,38 @@ func TestAnnotationsRedirects(t *testing.T) {
 		t.Errorf("force-ssl-redirect Location %q", r.header.Get("Location"))
 	}
 	check(nossl, "/", 200, "") // TLS host, but ssl-redirect "false"
+
+	// As ingress-nginx: the redirect drops one trailing "/" (not before a
+	// query), and ACME HTTP-01 paths (no-tls-redirect-locations) of a TLS
+	// host stay on plain HTTP.
+	for p, want := range map[string]string{"/app/": "/app", "/app/?x=1": "/app/?x=1", "/": ""} {
+		eventually(t, settle, "forced "+p, func() error {
+			r, err := get(forced, p)
+			if err != nil {
+				return err
+			}
+			loc, err := url.Parse(r.header.Get("Location"))
+			if err != nil || r.status != 308 || loc.Scheme != "https" || loc.Hostname() != forced || loc.RequestURI() != orSlash(want) || strings.HasSuffix(r.header.Get("Location"), "/") != strings.HasSuffix(want, "/") {
+				return errorf("%s: %d Location %q, want 308 to https://%s%s", p, r.status, r.header.Get("Location"), forced, want)
+			}
+			return nil
+		})
+	}
+	acme := hostFor(ns, "acme")
+	acmeIng := ingress(ns, "acme", rule(acme, prefix("/", "web")))
+	acmeIng.Spec.TLS = []networkingv1.IngressTLS{{Hosts: []string{acme}}}
+	createIngress(t, acmeIng)
+	createIngress(t, ingress(ns, "acme-solver", rule(acme, exact("/.well-known/acme-challenge/token-1", "web"))))
+	check(acme, "/app", 308, "")
+	check(acme, "/.well-known/acme-challenge/token-1", 200, "")
+}
+
+// orSlash is p, or "/" for "" (url.URL.RequestURI's answer for no path).
+func orSlash(p string) string {
+	if p == "" {
+		return "/"
+	}
+	return p
 }
 
 // TestAnnotationsSourceRanges: allow and deny lists by client address.

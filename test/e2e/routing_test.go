@@ -49,6 +49,12 @@ func TestProxying(t *testing.T) {
 			if e.Headers.Get("X-Forwarded-Proto") != "http" || e.Headers.Get("X-Forwarded-Host") != host || e.Headers.Get("X-Real-Ip") == "" {
 				t.Errorf("forwarding headers: proto %q host %q real-ip %q", e.Headers.Get("X-Forwarded-Proto"), e.Headers.Get("X-Forwarded-Host"), e.Headers.Get("X-Real-Ip"))
 			}
+			// ingress-nginx's other two: the scheme again, and the client's
+			// X-Forwarded-For as it came.
+			if e.Headers.Get("X-Forwarded-Scheme") != "http" || e.Headers.Get("X-Original-Forwarded-For") != "6.6.6.6" {
+				t.Errorf("X-Forwarded-Scheme %q, X-Original-Forwarded-For %q; want http and 6.6.6.6",
+					e.Headers.Get("X-Forwarded-Scheme"), e.Headers.Get("X-Original-Forwarded-For"))
+			}
 			if e.Headers.Get("X-Request-Id") != "fixed-id" {
 				t.Errorf("X-Request-ID from the client was not kept: %q", e.Headers.Get("X-Request-Id"))
 			}

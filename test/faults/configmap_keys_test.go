@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -245,6 +246,30 @@ func TestConfigMapKeysThroughRequests(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
+	// use-forwarded-headers: the redirect to HTTPS goes by the scheme the
+	// proxy in front saw (none when it ended TLS), to the host it names.
+	for _, c := range []struct {
+		hdr          map[string]string
+		code         int
+		locationHost string
+	}{
+		{map[string]string{"X-Forwarded-Proto": "https"}, 200, ""},
+		{map[string]string{"X-Forwarded-Host": "front.example:8080, inner.example"}, 308, "front.example"},
+	} {
+		req, _ := http.NewRequest("GET", "http://"+tlsHost+"/x", nil)
+		for k, v := range c.hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := plain.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		if resp.StatusCode != c.code || (c.locationHost != "" && (loc == nil || loc.Hostname() != c.locationHost)) {
+			t.Errorf("use-forwarded-headers, %v: %d Location %q, want %d to %q", c.hdr, resp.StatusCode, resp.Header.Get("Location"), c.code, c.locationHost)
+		}
+	}
 	// ssl-ciphers: a TLS 1.2 client without the one allowed cipher is refused.
 	aes128 := client(c.HTTPSAddr(), &tls.Config{InsecureSkipVerify: true, ServerName: host, MaxVersion: tls.VersionTLS12,
 		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}})
@@ -289,7 +314,8 @@ func TestConfigMapKeysThroughRequests(t *testing.T) {
 
 	// Third set: timeouts towards clients and keepalive towards endpoints.
 	cm.Data = map[string]string{"client-header-timeout": "1", "client-body-timeout": "1", "upstream-keepalive-connections": "0",
-		"hsts": "false", "enable-real-ip": "true", "proxy-real-ip-cidr": "10.0.0.0/8", "worker-processes": "3"}
+		"hsts": "false", "enable-real-ip": "true", "proxy-real-ip-cidr": "10.0.0.0/8", "worker-processes": "3",
+		"compute-full-forwarded-for": "true"}
 	applyConfigMap(t, c, cm)
 	// hsts "false": no Strict-Transport-Security, even over HTTPS.
 	if r, _, err := get(tls13, "https", nil); err != nil || r.Header.Get("Strict-Transport-Security") != "" {
@@ -301,6 +327,13 @@ func TestConfigMapKeysThroughRequests(t *testing.T) {
 		t.Error(err)
 	} else if e, _ := echo.Decode(strings.NewReader(string(body))); e == nil || e.Headers.Get("X-Real-IP") != "127.0.0.1" {
 		t.Errorf("proxy-real-ip-cidr 10.0.0.0/8: the endpoint saw %s, want X-Real-IP 127.0.0.1", body)
+	}
+	// compute-full-forwarded-for without use-forwarded-headers: the
+	// client's X-Forwarded-For is not trusted, so not passed on in it.
+	if _, body, err := get(plain, "http", map[string]string{"X-Forwarded-For": "198.51.100.1"}); err != nil {
+		t.Error(err)
+	} else if e, _ := echo.Decode(strings.NewReader(string(body))); e == nil || e.Headers.Get("X-Forwarded-For") != "127.0.0.1" {
+		t.Errorf("compute-full-forwarded-for alone: the endpoint saw %s, want X-Forwarded-For 127.0.0.1", body)
 	}
 	// worker-processes 3 (more than this machine's CPUs, so not "auto").
 	until(t, 30*time.Second, "three nginx workers", func() error {

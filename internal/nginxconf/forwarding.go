@@ -1,0 +1,59 @@
+package nginxconf
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/atrium-ingress/atrium/internal/configmap"
+)
+
+// headerVarRe: header names that map to an $http_* variable as they are.
+var headerVarRe = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
+
+// forwardHeaders is what every proxied request tells its endpoint, as
+// ingress-nginx's template does. X-Forwarded-For keeps the client's list
+// only with both use-forwarded-headers and compute-full-forwarded-for:
+// otherwise a client could forge it. X-Original-Forwarded-For passes the
+// incoming forwarded-for-header on unchanged.
+func forwardHeaders(g configmap.Config) []ForwardHeader {
+	xff := "$remote_addr"
+	if fullForwardedFor(g) {
+		xff = "$atrium_full_xff"
+	}
+	original := "$http_x_forwarded_for"
+	if headerVarRe.MatchString(g.ForwardedForHeader) {
+		original = "$http_" + strings.ToLower(strings.ReplaceAll(g.ForwardedForHeader, "-", "_"))
+	}
+	return []ForwardHeader{
+		{"Host", "$atrium_upstream_host"},
+		{"X-Forwarded-Prefix", "$atrium_fwd_prefix"},
+		{"X-Request-ID", "$atrium_request_id"},
+		{"X-Real-IP", "$remote_addr"},
+		{"X-Forwarded-For", xff},
+		{"X-Forwarded-Host", "$atrium_fwd_host"},
+		{"X-Forwarded-Port", "$atrium_fwd_port"},
+		{"X-Forwarded-Proto", "$atrium_fwd_proto"},
+		{"X-Forwarded-Scheme", "$atrium_fwd_proto"},
+		{"X-Scheme", "$atrium_fwd_proto"},
+		{"X-Original-Forwarded-For", original},
+	}
+}
+
+// fullForwardedFor: compute-full-forwarded-for counts only together with
+// use-forwarded-headers (the client's list is trusted only then).
+func fullForwardedFor(g configmap.Config) bool {
+	return g.UseForwardedHeaders && g.ComputeFullForwardedFor
+}
+
+// noTLSRedirect: no-tls-redirect-locations, compared with the Ingress
+// path as ingress-nginx does (a prefix of the path as written, so a
+// cert-manager solver's Exact /.well-known/acme-challenge/<token> path is
+// served over plain HTTP on a host with TLS).
+func noTLSRedirect(path string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
+}
