@@ -91,7 +91,7 @@ func init() {
 	intKey("keep-alive-requests", "Requests per client keepalive connection; default 1000.", 1, 1000000, func(c *Config) *int { return &c.KeepAliveRequests })
 	intKey("upstream-keepalive-connections", "Idle keepalive connections to endpoints kept per worker; default 320.", 0, 100000, func(c *Config) *int { return &c.UpstreamKeepaliveConnections })
 	intKey("upstream-keepalive-timeout", "Seconds an idle connection to an endpoint stays open; default 60.", 1, 3600, func(c *Config) *int { return &c.UpstreamKeepaliveTimeout })
-	register(Key{Name: "worker-processes", Doc: "nginx worker processes: auto or a number; default: the --worker-processes flag (auto).",
+	register(Key{Name: "worker-processes", Doc: "nginx worker processes: a number, or auto (the CPUs the controller may use, its cgroup CPU limit included, as ingress-nginx; nginx's own auto would count every CPU of the node); default: the --worker-processes flag (auto).",
 		Parse: func(v string, c *Config) error {
 			v = strings.TrimSpace(v)
 			if v != "auto" && !regexp.MustCompile(`^[1-9][0-9]{0,2}$`).MatchString(v) {

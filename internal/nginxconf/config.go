@@ -56,8 +56,11 @@ func (b *builder) config() *Config {
 	if cfg.G.WorkerShutdownTimeout > 0 {
 		cfg.WorkerShutdownTimeout = cfg.G.WorkerShutdownTimeout
 	}
-	if cfg.WorkerProcesses == "" {
+	if cfg.WorkerProcesses == "" || cfg.WorkerProcesses == "auto" {
 		cfg.WorkerProcesses = "auto"
+		if o.CPUs > 0 {
+			cfg.WorkerProcesses = strconv.Itoa(o.CPUs)
+		}
 	}
 	if cfg.WorkerShutdownTimeout <= 0 {
 		cfg.WorkerShutdownTimeout = 240

@@ -91,6 +91,11 @@ type Options struct {
 
 	// WorkerProcesses is nginx's worker_processes ("auto" when empty).
 	WorkerProcesses string
+	// CPUs is how many CPUs nginx may use (the controller passes Go's
+	// GOMAXPROCS default: logical CPUs, affinity mask and cgroup CPU quota).
+	// When set, "auto" renders this number, as ingress-nginx did: nginx's
+	// own auto ignores quotas and starts a worker per CPU of the node.
+	CPUs int
 	// WorkerShutdownTimeoutSeconds bounds how long old workers drain after a reload or on shutdown.
 	WorkerShutdownTimeoutSeconds int
 	// OpenFileLimit is the hard limit on open files nginx inherits (0:

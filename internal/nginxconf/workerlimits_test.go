@@ -19,3 +19,23 @@ func TestWorkerLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkerProcessesAuto: "auto" is the CPU count the controller was
+// given (its cgroup quota included) when known, nginx's auto otherwise; a
+// number stays.
+func TestWorkerProcessesAuto(t *testing.T) {
+	for _, c := range []struct {
+		flag string
+		cpus int
+		want string
+	}{
+		{"auto", 3, "3"}, {"", 3, "3"}, {"auto", 0, "auto"}, {"2", 8, "2"},
+	} {
+		o := testOptions(t, "/run/atrium")
+		o.WorkerProcesses, o.CPUs = c.flag, c.cpus
+		cfg, _, err := Build(Snapshot{}, o)
+		if err != nil || cfg.WorkerProcesses != c.want {
+			t.Errorf("--worker-processes %q with %d CPUs: %v %v, want %q", c.flag, c.cpus, cfg, err, c.want)
+		}
+	}
+}

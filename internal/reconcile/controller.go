@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -274,6 +275,7 @@ func CoreOptions(o Options, dir string, now time.Time) (nginxconf.Options, error
 		WorkerProcesses:              o.WorkerProcesses,
 		WorkerShutdownTimeoutSeconds: int(o.ShutdownGracePeriod.Seconds()),
 		OpenFileLimit:                openFileLimit(),
+		CPUs:                         goruntime.GOMAXPROCS(0),
 		Resolvers:                    systemNameservers(),
 	}
 	if workers != nil {

@@ -88,7 +88,7 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.NginxBinary, "nginx-binary", "", "Path of the nginx binary. Empty: /usr/sbin/nginx, else nginx from PATH.")
 	fs.StringVar(&o.NginxDir, "nginx-dir", "/tmp/atrium", "Directory for nginx.conf, certificates, logs and temp files (created if missing).")
 	fs.StringVar(&o.AccessLog, "access-log", "", "nginx access log path (e.g. /dev/stdout). Empty: access logging off.")
-	fs.StringVar(&o.WorkerProcesses, "worker-processes", "auto", "nginx worker_processes: auto or a number.")
+	fs.StringVar(&o.WorkerProcesses, "worker-processes", "auto", "nginx worker_processes: a number, or auto (the CPUs this container may use, its CPU limit included).")
 	fs.DurationVar(&o.ShutdownGracePeriod, "shutdown-grace-period", 240*time.Second, "How long old nginx workers may drain requests and WebSockets after a reload or at shutdown (worker_shutdown_timeout).")
 	fs.StringVar(&o.PublishService, "publish-service", "", "Service (namespace/name) whose addresses are written to Ingress status (LoadBalancer ingress and externalIPs).")
 	fs.StringVar(&o.PublishStatusAddress, "publish-status-address", "", "Comma-separated IPs or host names written to Ingress status; takes precedence over --publish-service.")
