@@ -49,7 +49,7 @@ type Config struct {
 	BlockCIDRs      []string
 	BlockUserAgents []string
 
-	LogFormat           LogFormat // zero: nginx's combined format
+	LogFormat           LogFormat // zero: nginx's combined format; default DefaultLogFormat
 	LogFormatEscapeJSON bool
 	LogFormatEscapeNone bool
 	AccessLogPath       string // "": the --access-log flag
@@ -111,6 +111,7 @@ func Defaults() Config {
 		ClientHeaderTimeout:      60,
 
 		ErrorLogLevel: "notice",
+		LogFormat:     defaultLogFormat(),
 
 		LoadBalance:         "round_robin",
 		LimitReqStatusCode:  503,

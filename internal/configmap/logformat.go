@@ -21,6 +21,20 @@ type LogFormat struct {
 	Alternative bool
 }
 
+// DefaultLogFormat is ingress-nginx's default log-format-upstream (its
+// "upstreaminfo" line), so that log parsers and dashboards written for it
+// keep working.
+const DefaultLogFormat = `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id`
+
+// defaultLogFormat is DefaultLogFormat parsed.
+func defaultLogFormat() LogFormat {
+	f, err := parseLogFormat(DefaultLogFormat)
+	if err != nil {
+		panic("configmap: DefaultLogFormat: " + err.Error())
+	}
+	return f
+}
+
 // logVars are the nginx variables a log format may use, beyond the
 // prefixes in logVarPrefixes. Nothing here reads request bodies or
 // cookies (which carry sessions).
@@ -133,7 +147,7 @@ func allowedLogVar(name string) bool {
 var logPathRe = regexp.MustCompile(`^/[A-Za-z0-9._/-]*$`)
 
 func init() {
-	register(Key{Name: "log-format-upstream", Doc: "Access log format: text and nginx variables from an allow-list (request, response, upstream, TLS and header variables; not cookies), plus ingress-nginx's $req_id, $proxy_upstream_name, $namespace, $ingress_name, $service_name, $service_port, $location_path and $proxy_alternative_upstream_name (the canary's upstream when a canary took the request, else empty); default nginx's combined format.",
+	register(Key{Name: "log-format-upstream", Doc: "Access log format: text and nginx variables from an allow-list (request, response, upstream, TLS and header variables; not cookies), plus ingress-nginx's $req_id, $proxy_upstream_name, $namespace, $ingress_name, $service_name, $service_port, $location_path and $proxy_alternative_upstream_name (the canary's upstream when a canary took the request, else empty); default ingress-nginx's: `" + DefaultLogFormat + "`.",
 		Parse: func(v string, c *Config) error {
 			f, err := parseLogFormat(v)
 			if err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -114,5 +115,14 @@ func TestAnnotationsAccessLog(t *testing.T) {
 	b, _ := os.ReadFile(logPath)
 	if strings.Contains(string(b), "/atrium-quiet-marker") {
 		t.Errorf("enable-access-log \"false\": the request was logged:\n%s", b)
+	}
+	// The default line is ingress-nginx's ("upstreaminfo"), which log
+	// parsers written for it expect: ... [upstream] [alternative] addr
+	// length time status request-id.
+	upstreaminfo := regexp.MustCompile(`^127\.0\.0\.1 - - \[[^]]+\] "GET /atrium-logged-marker HTTP/1\.1" 200 \d+ "-" "Go-http-client/1\.1" \d+ [0-9.]+ \[[^] ]+\] \[\] [0-9.:]+ \d+ [0-9.]+ 200 [0-9a-f]{32}$`)
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.Contains(line, "/atrium-logged-marker") && !upstreaminfo.MatchString(line) {
+			t.Errorf("access log line is not ingress-nginx's default format:\n%s", line)
+		}
 	}
 }
