@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -159,56 +160,59 @@ func parseOptions(hdr http.Header) (options, error) {
 		}
 		o.status = code
 	}
-	if v := hdr.Get(echo.HeaderDelay); v != "" {
-		d, err := time.ParseDuration(strings.TrimSpace(v))
-		if err != nil || d < 0 {
-			return o, fmt.Errorf("bad %s %q: want a non-negative Go duration", echo.HeaderDelay, v)
-		}
-		o.delay = min(d, echo.MaxDelay)
+	var errs []error
+	for name, d := range map[string]*time.Duration{echo.HeaderDelay: &o.delay, echo.HeaderStall: &o.stall, echo.HeaderStream: &o.stream} {
+		errs = append(errs, durationOption(hdr, name, d))
 	}
-	if v := hdr.Get(echo.HeaderStall); v != "" {
-		d, err := time.ParseDuration(strings.TrimSpace(v))
-		if err != nil || d < 0 {
-			return o, fmt.Errorf("bad %s %q: want a non-negative Go duration", echo.HeaderStall, v)
-		}
-		o.stall = min(d, echo.MaxDelay)
+	for name, n := range map[string]*int64{echo.HeaderSize: &o.size, echo.HeaderText: &o.text} {
+		errs = append(errs, countOption(hdr, name, n))
 	}
-	if v := hdr.Get(echo.HeaderStream); v != "" {
-		d, err := time.ParseDuration(strings.TrimSpace(v))
-		if err != nil || d < 0 {
-			return o, fmt.Errorf("bad %s %q: want a non-negative Go duration", echo.HeaderStream, v)
-		}
-		o.stream = min(d, echo.MaxDelay)
+	for name, b := range map[string]*bool{echo.HeaderPlain: &o.plain, echo.HeaderRequests: &o.requests} {
+		errs = append(errs, boolOption(hdr, name, b))
 	}
-	if v := hdr.Get(echo.HeaderText); v != "" {
-		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-		if err != nil || n < 0 {
-			return o, fmt.Errorf("bad %s %q: want a non-negative byte count", echo.HeaderText, v)
-		}
-		o.text = min(n, echo.MaxSize)
+	return o, errors.Join(errs...)
+}
+
+// durationOption reads header name as a Go duration, capped at MaxDelay.
+func durationOption(hdr http.Header, name string, dst *time.Duration) error {
+	v := hdr.Get(name)
+	if v == "" {
+		return nil
 	}
-	if v := hdr.Get(echo.HeaderSize); v != "" {
-		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-		if err != nil || n < 0 {
-			return o, fmt.Errorf("bad %s %q: want a non-negative byte count", echo.HeaderSize, v)
-		}
-		o.size = min(n, echo.MaxSize)
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil || d < 0 {
+		return fmt.Errorf("bad %s %q: want a non-negative Go duration", name, v)
 	}
-	if v := hdr.Get(echo.HeaderPlain); v != "" {
-		b, err := strconv.ParseBool(strings.TrimSpace(v))
-		if err != nil {
-			return o, fmt.Errorf("bad %s %q: want 1 or true", echo.HeaderPlain, v)
-		}
-		o.plain = b
+	*dst = min(d, echo.MaxDelay)
+	return nil
+}
+
+// countOption reads header name as a byte count, capped at MaxSize.
+func countOption(hdr http.Header, name string, dst *int64) error {
+	v := hdr.Get(name)
+	if v == "" {
+		return nil
 	}
-	if v := hdr.Get(echo.HeaderRequests); v != "" {
-		b, err := strconv.ParseBool(strings.TrimSpace(v))
-		if err != nil {
-			return o, fmt.Errorf("bad %s %q: want 1 or true", echo.HeaderRequests, v)
-		}
-		o.requests = b
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 0 {
+		return fmt.Errorf("bad %s %q: want a non-negative byte count", name, v)
 	}
-	return o, nil
+	*dst = min(n, echo.MaxSize)
+	return nil
+}
+
+// boolOption reads header name as "1"/"true" (or "0"/"false").
+func boolOption(hdr http.Header, name string, dst *bool) error {
+	v := hdr.Get(name)
+	if v == "" {
+		return nil
+	}
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		return fmt.Errorf("bad %s %q: want 1 or true", name, v)
+	}
+	*dst = b
+	return nil
 }
 
 // addEchoHeaders copies every "X-Echo-Header: Name: value" request header
