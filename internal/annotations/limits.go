@@ -63,7 +63,7 @@ func init() {
 	limitDef("limit-burst-multiplier", "Burst of `limit-rps` and `limit-rpm` as a multiple of the limit; default 5; 0: no burst "+
 		"(ingress-nginx then writes `burst=0`, which nginx refuses, failing every reload).",
 		maxBurstMultiplier, "a multiplier", func(s *Set) **int { return &s.LimitBurstMultiplier })
-	limitDef("limit-rate", "KiB per second sent to the client per request (nginx `limit_rate`); 0: no limit.",
+	limitDef("limit-rate", "KiB per second sent to the client per request (nginx `limit_rate`); 0: no limit. Turns `proxy-buffering` on for the paths unless that is set (nginx limits only buffered answers; ingress-nginx, whose default is off, limited nothing without it).",
 		maxRateKiB, "a number of KiB per second", func(s *Set) **int { return &s.LimitRate })
 	limitDef("limit-rate-after", "KiB of each response sent at full speed before `limit-rate` applies.",
 		maxRateAfterKiB, "a number of KiB", func(s *Set) **int { return &s.LimitRateAfter })

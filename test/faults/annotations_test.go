@@ -50,9 +50,14 @@ func TestAnnotationsNeedingThePodsOrTheLog(t *testing.T) {
 	silentBackend(t, ns, silentHost, map[string]string{"proxy-connect-timeout": "1"})
 	c := client(false)
 	c.Timeout = 4 * time.Second
-	if code, body, err := get(c, silentHost); err != nil || code != 504 {
-		t.Errorf("proxy-connect-timeout 1 to a pod that ignores connections: %d %.80q %v, want 504", code, body, err)
-	}
+	// The annotation came after the Ingress: until its reload, the
+	// default applies and this client gives up first.
+	until(t, 30*time.Second, "proxy-connect-timeout 1", func() error {
+		if code, body, err := get(c, silentHost); err != nil || code != 504 {
+			return fmt.Errorf("to a pod that ignores connections: %d %.80q %v, want 504", code, body, err)
+		}
+		return nil
+	})
 
 	// client-body-buffer-size 1m: a 512 KiB body stays in memory; without
 	// it nginx writes the body to a file and says so in its error log.
