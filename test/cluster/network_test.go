@@ -52,7 +52,7 @@ func TestPods(t *testing.T) {
 	bench := netip.MustParsePrefix("198.18.0.0/15")
 	var pods []*Pod
 	for _, name := range []string{"alpha", "beta"} {
-		p, err := n.AddPod(t.Context(), PodSpec{Name: name, Namespace: "ns1", Service: "web", HTTPSPort: 8443, GRPCPort: 9090})
+		p, err := n.AddPod(t.Context(), PodSpec{Name: name, Namespace: "ns1", Service: "web", HTTPSPort: 8443, GRPCPort: 9090, GRPCSPort: 9443})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +68,7 @@ func TestPods(t *testing.T) {
 		if body := get(t, p); !strings.Contains(body, p.Name) {
 			t.Errorf("pod %s answer does not name it:\n%s", p.Name, body)
 		}
-		for _, port := range []int{p.Ports.HTTPS, p.Ports.GRPC} {
+		for _, port := range []int{p.Ports.HTTPS, p.Ports.GRPC, p.Ports.GRPCS} {
 			c, err := net.DialTimeout("tcp", net.JoinHostPort(p.IP, strconv.Itoa(port)), 2*time.Second)
 			if err != nil {
 				t.Errorf("pod %s port %d: %v", p.Name, port, err)

@@ -23,6 +23,7 @@ type PodSpec struct {
 	HTTPPort  int    // default 8080
 	HTTPSPort int    // 0 = off
 	GRPCPort  int    // 0 = off
+	GRPCSPort int    // gRPC over TLS; 0 = off
 	Args      []string
 }
 
@@ -31,6 +32,7 @@ type Ports struct {
 	HTTP  int `json:"http"`
 	HTTPS int `json:"https,omitempty"`
 	GRPC  int `json:"grpc,omitempty"`
+	GRPCS int `json:"grpcs,omitempty"`
 }
 
 // Pod is an emulated pod. Stop/Start toggle the echoserver while the
@@ -106,7 +108,7 @@ func (n *Network) AddPod(ctx context.Context, spec PodSpec) (*Pod, error) {
 	}
 	f.Close()
 	p := &Pod{Name: spec.Name, Namespace: spec.Namespace, Service: spec.Service,
-		Ports: Ports{spec.HTTPPort, spec.HTTPSPort, spec.GRPCPort}, Args: spec.Args, net: n}
+		Ports: Ports{spec.HTTPPort, spec.HTTPSPort, spec.GRPCPort, spec.GRPCSPort}, Args: spec.Args, net: n}
 	if err := n.plumb(p); err != nil {
 		_ = os.Remove(n.recordPath(p.Name))
 		return nil, err
@@ -172,6 +174,9 @@ func (p *Pod) start(ctx context.Context) error {
 	}
 	if p.Ports.GRPC != 0 {
 		argv = append(argv, "--grpc", "0.0.0.0:"+strconv.Itoa(p.Ports.GRPC))
+	}
+	if p.Ports.GRPCS != 0 {
+		argv = append(argv, "--grpcs", "0.0.0.0:"+strconv.Itoa(p.Ports.GRPCS))
 	}
 	argv = append(argv, "--pod", p.Name, "--namespace", p.Namespace, "--service", p.Service)
 	argv = append(argv, p.Args...)

@@ -7,11 +7,12 @@
 //
 // Usage:
 //
-//	echoserver [--http :8080] [--https ADDR] [--grpc ADDR]
+//	echoserver [--http :8080] [--https ADDR] [--grpc ADDR] [--grpcs ADDR]
 //	           [--tls-cert FILE --tls-key FILE] [--tls-client-ca FILE]
 //	           --pod NAME --namespace NS --service SVC
 //
-// An empty address disables that listener. The identity flags fall back
+// An empty address disables that listener. --https and --grpcs serve the
+// same certificate (the --tls-* files, or one self-signed in memory). The identity flags fall back
 // to $POD_NAME, $POD_NAMESPACE and $SERVICE_NAME (and the pod name to the
 // hostname). Each listener logs "echoserver: <kind> listening on <addr>"
 // to stderr once bound. SIGTERM or SIGINT shuts down gracefully.
@@ -55,9 +56,10 @@ func parseFlags(args []string, getenv func(string) string, out io.Writer) (confi
 	fs.StringVar(&cfg.HTTPAddr, "http", ":8080", "plain HTTP listen address (empty disables)")
 	fs.StringVar(&cfg.HTTPSAddr, "https", "", "HTTPS listen address (empty disables)")
 	fs.StringVar(&cfg.GRPCAddr, "grpc", "", "plaintext gRPC listen address (empty disables)")
-	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate for --https (default: in-memory self-signed)")
-	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key for --https")
-	fs.StringVar(&cfg.TLSClientCA, "tls-client-ca", "", "PEM CAs for --https to verify client certificates with, when a client sends one (reported as tls.clientCN)")
+	fs.StringVar(&cfg.GRPCSAddr, "grpcs", "", "gRPC over TLS listen address (empty disables)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate for --https and --grpcs (default: in-memory self-signed)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key for --https and --grpcs")
+	fs.StringVar(&cfg.TLSClientCA, "tls-client-ca", "", "PEM CAs for --https and --grpcs to verify client certificates with, when a client sends one (reported as tls.clientCN)")
 	fs.StringVar(&cfg.Pod, "pod", getenv("POD_NAME"), "pod name reported in responses (env POD_NAME)")
 	fs.StringVar(&cfg.Namespace, "namespace", getenv("POD_NAMESPACE"), "namespace reported in responses (env POD_NAMESPACE)")
 	fs.StringVar(&cfg.Service, "service", getenv("SERVICE_NAME"), "service reported in responses (env SERVICE_NAME)")

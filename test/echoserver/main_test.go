@@ -24,13 +24,13 @@ func TestParseFlags(t *testing.T) {
 		t.Errorf("defaults = %+v, want %+v", cfg, want)
 	}
 
-	cfg, err = parseFlags([]string{"--http", "", "--https", ":8443", "--grpc", ":9000",
+	cfg, err = parseFlags([]string{"--http", "", "--https", ":8443", "--grpc", ":9000", "--grpcs", ":9443",
 		"--pod", "p", "--namespace", "n", "--service", "s",
 		"--tls-cert", "c.pem", "--tls-key", "k.pem"}, getenv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = config{HTTPSAddr: ":8443", GRPCAddr: ":9000", TLSCert: "c.pem", TLSKey: "k.pem", Pod: "p", Namespace: "n", Service: "s"}
+	want = config{HTTPSAddr: ":8443", GRPCAddr: ":9000", GRPCSAddr: ":9443", TLSCert: "c.pem", TLSKey: "k.pem", Pod: "p", Namespace: "n", Service: "s"}
 	if cfg != want {
 		t.Errorf("flags = %+v, want %+v", cfg, want)
 	}
@@ -68,11 +68,12 @@ func TestRunLifecycle(t *testing.T) {
 	defer cancel()
 	ready := make(chan addrs, 1)
 	done := make(chan error, 1)
-	cfg := config{HTTPAddr: "127.0.0.1:0", GRPCAddr: "127.0.0.1:0", Pod: "pod-run", Log: &logs}
+	cfg := config{HTTPAddr: "127.0.0.1:0", GRPCAddr: "127.0.0.1:0", GRPCSAddr: "127.0.0.1:0", Pod: "pod-run", Log: &logs}
 	go func() { done <- run(ctx, cfg, func(a addrs) { ready <- a }) }()
 
 	a := <-ready
-	for _, line := range []string{"echoserver: http listening on " + a.HTTP.String(), "echoserver: grpc listening on " + a.GRPC.String()} {
+	for _, line := range []string{"echoserver: http listening on " + a.HTTP.String(), "echoserver: grpc listening on " + a.GRPC.String(),
+		"echoserver: grpcs listening on " + a.GRPCS.String()} {
 		if !strings.Contains(logs.String(), line) {
 			t.Errorf("logs %q lack %q", logs.String(), line)
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 )
 
 // shutdownTimeout bounds graceful shutdown; a pod being deleted should go
@@ -21,9 +22,10 @@ const shutdownTimeout = 5 * time.Second
 // config is everything the command line controls. An empty address
 // disables that listener.
 type config struct {
-	HTTPAddr, HTTPSAddr, GRPCAddr string
-	TLSCert, TLSKey               string // both empty: self-signed in memory
-	// TLSClientCA verifies client certificates, which stay optional.
+	HTTPAddr, HTTPSAddr, GRPCAddr, GRPCSAddr string
+	TLSCert, TLSKey                          string // both empty: self-signed in memory
+	// TLSClientCA verifies client certificates (HTTPS and gRPC over TLS),
+	// which stay optional.
 	TLSClientCA             string
 	Pod, Namespace, Service string
 	Log                     io.Writer // nil discards
@@ -32,7 +34,7 @@ type config struct {
 // addrs are the addresses actually bound (nil when disabled), which is
 // what tests need after asking for port 0.
 type addrs struct {
-	HTTP, HTTPS, GRPC net.Addr
+	HTTP, HTTPS, GRPC, GRPCS net.Addr
 }
 
 // instance is a running echoserver. Listeners are bound in start, before
@@ -40,12 +42,12 @@ type addrs struct {
 type instance struct {
 	Addrs addrs
 
-	log      *log.Logger
-	http     []*http.Server
-	grpc     *grpc.Server
-	grpcStop func() // marks health NOT_SERVING
-	ws       *wsTracker
-	errc     chan error // first serve failure
+	log       *log.Logger
+	http      []*http.Server
+	grpc      []*grpc.Server // plaintext and/or TLS
+	grpcStops []func()       // mark their health NOT_SERVING
+	ws        *wsTracker
+	errc      chan error // first serve failure
 }
 
 // run starts the listeners, calls ready (if non-nil) with the bound
@@ -72,8 +74,8 @@ func run(ctx context.Context, cfg config, ready func(addrs)) error {
 // start binds every configured listener (failing fast, with nothing left
 // open, if any bind fails) and serves them in the background.
 func start(cfg config) (*instance, error) {
-	if cfg.HTTPAddr == "" && cfg.HTTPSAddr == "" && cfg.GRPCAddr == "" {
-		return nil, errors.New("no listener configured (--http, --https and --grpc are all empty)")
+	if cfg.HTTPAddr == "" && cfg.HTTPSAddr == "" && cfg.GRPCAddr == "" && cfg.GRPCSAddr == "" {
+		return nil, errors.New("no listener configured (--http, --https, --grpc and --grpcs are all empty)")
 	}
 	out := cfg.Log
 	if out == nil {
@@ -82,10 +84,10 @@ func start(cfg config) (*instance, error) {
 	in := &instance{
 		log:  log.New(out, "echoserver: ", 0),
 		ws:   newWSTracker(),
-		errc: make(chan error, 3),
+		errc: make(chan error, 4),
 	}
 	var tlsConf *tls.Config
-	if cfg.HTTPSAddr != "" {
+	if cfg.HTTPSAddr != "" || cfg.GRPCSAddr != "" {
 		cert, err := loadOrGenerateCert(cfg.TLSCert, cfg.TLSKey, cfg.Pod)
 		if err != nil {
 			return nil, err
@@ -117,7 +119,7 @@ func start(cfg config) (*instance, error) {
 		lns = append(lns, ln)
 		return ln, nil
 	}
-	var httpLn, httpsLn, grpcLn net.Listener
+	var httpLn, httpsLn, grpcLn, grpcsLn net.Listener
 	var err error
 	if cfg.HTTPAddr != "" {
 		if httpLn, err = listen("http", cfg.HTTPAddr); err != nil {
@@ -137,6 +139,12 @@ func start(cfg config) (*instance, error) {
 		}
 		in.Addrs.GRPC = grpcLn.Addr()
 	}
+	if cfg.GRPCSAddr != "" {
+		if grpcsLn, err = listen("grpcs", cfg.GRPCSAddr); err != nil {
+			return nil, err
+		}
+		in.Addrs.GRPCS = grpcsLn.Addr()
+	}
 
 	h := &handler{pod: cfg.Pod, namespace: cfg.Namespace, service: cfg.Service, ws: in.ws}
 	ident := fmt.Sprintf("(pod=%s namespace=%s service=%s)", cfg.Pod, cfg.Namespace, cfg.Service)
@@ -149,8 +157,16 @@ func start(cfg config) (*instance, error) {
 		in.serve("https", httpsLn, ident, func() error { return srv.ServeTLS(httpsLn, "", "") })
 	}
 	if grpcLn != nil {
-		in.grpc, in.grpcStop = newGRPCServer(cfg.Pod, cfg.Service)
-		in.serve("grpc", grpcLn, ident, func() error { return in.grpc.Serve(grpcLn) })
+		srv := in.newGRPCServer(cfg.Pod, cfg.Service, nil)
+		in.serve("grpc", grpcLn, ident, func() error { return srv.Serve(grpcLn) })
+	}
+	if grpcsLn != nil {
+		// gRPC requires ALPN h2, which the credentials add; HTTP/1.1 is
+		// of no use here.
+		conf := tlsConf.Clone()
+		conf.NextProtos = []string{"h2"}
+		srv := in.newGRPCServer(cfg.Pod, cfg.Service, credentials.NewTLS(conf))
+		in.serve("grpcs", grpcsLn, ident, func() error { return srv.Serve(grpcsLn) })
 	}
 	return in, nil
 }
@@ -196,14 +212,16 @@ func (in *instance) shutdown(ctx context.Context) error {
 			}
 		}
 	}
-	if in.grpc != nil {
-		in.grpcStop()
+	for _, stop := range in.grpcStops {
+		stop()
+	}
+	for _, srv := range in.grpc {
 		done := make(chan struct{})
-		go func() { in.grpc.GracefulStop(); close(done) }()
+		go func() { srv.GracefulStop(); close(done) }()
 		select {
 		case <-done:
 		case <-ctx.Done():
-			in.grpc.Stop() // e.g. Health.Watch streams never end by themselves
+			srv.Stop() // e.g. Health.Watch streams never end by themselves
 			<-done
 		}
 	}

@@ -138,6 +138,11 @@ const HeaderPod = "X-Pod"
 // GRPCPodKey is the gRPC response header metadata key carrying the pod name.
 const GRPCPodKey = "x-pod"
 
+// GRPCTLSKey is the gRPC response header metadata key the --grpcs listener
+// adds: the TLS version of the connection ("TLS1.3"), so tests see the call
+// reached the pod over TLS. The plaintext --grpc listener never sends it.
+const GRPCTLSKey = "x-tls"
+
 // Caps on the behaviour headers, so a typo cannot hang or exhaust a test run.
 const (
 	MaxDelay = 60 * time.Second
