@@ -128,6 +128,11 @@ func TestHSTS(t *testing.T) {
 	// Plain HTTP: one redirects every path, with no HSTS; two serves them
 	// from the same locations, with no HSTS either.
 	for _, c := range checks(one) {
+		if c.rq.method == http.MethodOptions {
+			// Whether a preflight is answered before the redirect is not
+			// this test's business (two has it over plain HTTP).
+			continue
+		}
 		eventually(t, settle, "HTTP "+one+c.rq.path, hstsCheck(c.rq, 308, "", nil))
 	}
 	for _, c := range checks(two) {
