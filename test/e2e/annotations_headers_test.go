@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -23,22 +25,66 @@ const controllerConfigMap = harness.ControllerNamespace + "/atrium-config"
 // need be) and removes it when the test ends.
 func setGlobal(t *testing.T, key, value string) {
 	t.Helper()
+	if err := patchGlobal(key, value); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = patchGlobal(key, nil) })
+}
+
+// patchGlobal sets one key of the controller's ConfigMap (creating it if
+// need be), or removes it if value is nil.
+func patchGlobal(key string, value any) error {
 	ctx := context.Background()
 	ns, name, _ := strings.Cut(controllerConfigMap, "/")
 	cms := env.client.CoreV1().ConfigMaps(ns)
 	_, err := cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}, metav1.CreateOptions{})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
-	patch := func(v any) error {
-		b, _ := json.Marshal(map[string]any{"data": map[string]any{key: v}})
-		_, err := cms.Patch(ctx, name, types.MergePatchType, b, metav1.PatchOptions{})
 		return err
 	}
-	if err := patch(value); err != nil {
+	b, _ := json.Marshal(map[string]any{"data": map[string]any{key: value}})
+	_, err = cms.Patch(ctx, name, types.MergePatchType, b, metav1.PatchOptions{})
+	return err
+}
+
+// allowedHeaders is what the running tests asked of
+// global-allowed-response-headers, by name: a count of the tests.
+var allowedHeaders struct {
+	sync.Mutex
+	users map[string]int
+}
+
+// allowResponseHeaders lists names in global-allowed-response-headers of
+// the controller's ConfigMap while the test runs. Tests running in
+// parallel share the key: it holds the union of their names, and a test
+// that ends removes only its own.
+func allowResponseHeaders(t *testing.T, names ...string) {
+	t.Helper()
+	set := func(delta int) error {
+		allowedHeaders.Lock()
+		defer allowedHeaders.Unlock()
+		if allowedHeaders.users == nil {
+			allowedHeaders.users = map[string]int{}
+		}
+		for _, n := range names {
+			if allowedHeaders.users[n] += delta; allowedHeaders.users[n] <= 0 {
+				delete(allowedHeaders.users, n)
+			}
+		}
+		all := make([]string, 0, len(allowedHeaders.users))
+		for n := range allowedHeaders.users {
+			all = append(all, n)
+		}
+		sort.Strings(all)
+		var v any // nil removes the key
+		if len(all) > 0 {
+			v = strings.Join(all, ",")
+		}
+		return patchGlobal("global-allowed-response-headers", v)
+	}
+	if err := set(1); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = patch(nil) })
+	t.Cleanup(func() { _ = set(-1) })
 }
 
 func createConfigMap(t *testing.T, ns, name string, data map[string]string) {
@@ -55,12 +101,11 @@ func createConfigMap(t *testing.T, ns, name string, data map[string]string) {
 // ConfigMap fails closed with an Event; an edit is picked up.
 func TestAnnotationsCustomHeaders(t *testing.T) {
 	// Parallel, so that its ConfigMap edits (and their reloads) never
-	// overlap the sequential tests that count reloads; no other test reads
-	// global-allowed-response-headers.
+	// overlap the sequential tests that count reloads.
 	t.Parallel()
 	ns := newNamespace(t)
 	deploy(t, ns, "web", 1)
-	setGlobal(t, "global-allowed-response-headers", "X-Atrium-Frame,X-Atrium-Literal,X-Atrium-Policy")
+	allowResponseHeaders(t, "X-Atrium-Frame", "X-Atrium-Literal", "X-Atrium-Policy")
 	literal := `a "b" \c $remote_addr ${host} {x}; d`
 	createConfigMap(t, ns, "headers", map[string]string{
 		"X-Atrium-Frame":   "DENY",

@@ -91,3 +91,43 @@ func TestAnnotationsRegexRewrite(t *testing.T) {
 	eventually(t, settle, "invalid rewrite-target fails closed", expect(request{host: bad, path: "/"}, 503, ""))
 	waitEvent(t, ns, "bad", corev1.EventTypeWarning, "InvalidAnnotation", annPrefix+"rewrite-target")
 }
+
+// TestAnnotationsRewriteImpliesRegex: rewrite-target alone, without
+// use-regex, makes the host's paths regexes as ingress-nginx does
+// (case-insensitive, anchored at the start, host-wide), unless the target
+// is the path itself, which is no rewrite.
+func TestAnnotationsRewriteImpliesRegex(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	deploy(t, ns, "web", 1)
+	deploy(t, ns, "api", 1)
+	host, same := hostFor(ns, "rewrite"), hostFor(ns, "same")
+	createIngress(t, withAnnotations(ingress(ns, "rewrite", rule(host, implSpecific("/api(/|$)(.*)", "api"))),
+		map[string]string{"rewrite-target": "/$2"}))
+	// No annotations: its Prefix path on that host is a regex all the same.
+	createIngress(t, ingress(ns, "plain", rule(host, prefix("/foo", "web"), prefix("/", "web"))))
+	// A target equal to the path: Prefix matching stays.
+	createIngress(t, withAnnotations(ingress(ns, "same", rule(same, prefix("/app", "api"))),
+		map[string]string{"rewrite-target": "/app"}))
+	createIngress(t, ingress(ns, "same-plain", rule(same, prefix("/foo", "web"))))
+
+	for _, c := range []struct {
+		host, path, svc, want string
+	}{
+		{host, "/api/x?q=1", "api", "/x?q=1"},
+		{host, "/API/x", "api", "/x"}, // case-insensitive; a Prefix path would not match
+		{host, "/Api", "api", "/"},
+		{host, "/api", "api", "/"},
+		{host, "/apix", "web", "/apix"},     // (/|$) after /api: not this path
+		{host, "/foobar", "web", "/foobar"}, // "^/foo" is a string prefix, no longer by element
+		{host, "/FOO/y", "web", "/FOO/y"},
+		{same, "/app/x", "api", "/app/x"}, // no rewrite
+		{same, "/foo", "web", "/foo"},
+	} {
+		eventually(t, settle, c.host+c.path, expectEcho(request{host: c.host, path: c.path}, c.svc, c.want))
+	}
+	// Prefix matching by element, case-sensitive, where no path is a regex.
+	for _, p := range []string{"/foobar", "/FOO", "/APP/x", "/apps"} {
+		eventually(t, settle, same+p+" unmatched", expect(request{host: same, path: p}, 404, ""))
+	}
+}

@@ -142,17 +142,22 @@ func orSlash(p string) string {
 	return p
 }
 
-// TestAnnotationsSourceRanges: allow and deny lists by client address.
+// TestAnnotationsSourceRanges: allow and deny lists by client address;
+// whitelist-source-range, allowlist-source-range's old name, both ways.
 func TestAnnotationsSourceRanges(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
 	deploy(t, ns, "web", 1)
 	open, closed, denied := hostFor(ns, "open"), hostFor(ns, "closed"), hostFor(ns, "denied")
+	narrow := hostFor(ns, "narrow")
 	createIngress(t, annotated(ns, "open", open, "web", map[string]string{"whitelist-source-range": "0.0.0.0/0,::/0"}))
 	createIngress(t, annotated(ns, "closed", closed, "web", map[string]string{"allowlist-source-range": "192.0.2.1/32"}))
 	createIngress(t, annotated(ns, "denied", denied, "web", map[string]string{"denylist-source-range": "0.0.0.0/0,::/0"}))
+	// TEST-NET-1 holds no plausible client, here or on a real cluster.
+	createIngress(t, annotated(ns, "narrow", narrow, "web", map[string]string{"whitelist-source-range": "192.0.2.0/24"}))
 	eventually(t, settle, "allowed", expect(request{host: open, path: "/"}, 200, "web-"))
 	eventually(t, settle, "not in allowlist", expect(request{host: closed, path: "/"}, 403, ""))
+	eventually(t, settle, "not in whitelist", expect(request{host: narrow, path: "/"}, 403, ""))
 	eventually(t, settle, "in denylist", expect(request{host: denied, path: "/"}, 403, ""))
 }
 
