@@ -52,8 +52,9 @@ func hstsCheck(rq request, status int, sts string, more map[string]string) func(
 // hosts (each its own server and certificate), also from locations with
 // their own response headers (enable-cors, custom-headers, auth-url,
 // auth-signin), where nginx would drop the http-level header; one header,
-// not two; a custom-headers Strict-Transport-Security replaces it; none
-// over plain HTTP, redirected or served.
+// not two, also when the endpoint sends its own; a custom-headers
+// Strict-Transport-Security replaces it; none over plain HTTP, redirected
+// or served.
 func TestHSTS(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
@@ -124,13 +125,20 @@ func TestHSTS(t *testing.T) {
 		}
 		rq := request{host: host, path: "/own-sts", https: true}
 		eventually(t, settle, "HTTPS "+host+rq.path, hstsCheck(rq, 200, "max-age=60", nil))
+		// An endpoint's own Strict-Transport-Security is replaced, as
+		// ingress-nginx does (browsers obey the first of two).
+		for _, p := range []string{"/x", "/cors", "/headers"} {
+			rq := request{host: host, path: p, https: true, header: http.Header{echo.HeaderHeader: {"Strict-Transport-Security: max-age=0"}}}
+			eventually(t, settle, "endpoint's HSTS "+host+p, hstsCheck(rq, 200, hstsDefault, nil))
+		}
 	}
 	// Plain HTTP: one redirects every path, with no HSTS; two serves them
 	// from the same locations, with no HSTS either.
 	for _, c := range checks(one) {
 		if c.rq.method == http.MethodOptions {
-			// Whether a preflight is answered before the redirect is not
-			// this test's business (two has it over plain HTTP).
+			// A preflight is answered before the redirect, as in
+			// ingress-nginx (its redirect came later, in Lua).
+			eventually(t, settle, "HTTP preflight "+one+c.rq.path, hstsCheck(c.rq, 204, "", c.more))
 			continue
 		}
 		eventually(t, settle, "HTTP "+one+c.rq.path, hstsCheck(c.rq, 308, "", nil))
