@@ -41,7 +41,10 @@ func w2(ctx context.Context, e *env, tag string, rep *Report, log func(string, .
 	if err := e.createIngress(ctx, "w2", "ep-"+tag, epHost, "ep", nil); err != nil {
 		return err
 	}
-	if _, err := e.waitFor(ctx, epHost, 30*time.Second, 50*time.Millisecond, e.shared[0]); err != nil {
+	// Untimed set-up: after the recovery workload's apiserver outage the
+	// controller's informers may still be in client-go's reflector back-off
+	// (up to about a minute), so the new EndpointSlice can take that long.
+	if _, err := e.waitFor(ctx, epHost, 90*time.Second, 50*time.Millisecond, e.shared[0]); err != nil {
 		return err
 	}
 	label, err := e.background(ctx)
