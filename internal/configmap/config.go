@@ -20,6 +20,8 @@ type Config struct {
 	HSTSIncludeSubdomains bool
 	HSTSPreload           bool
 	SSLRedirect           bool
+	// ProxyBuffering is "on" or "off" (proxy_buffering).
+	ProxyBuffering string
 	// NoTLSRedirectLocations are path prefixes never redirected to HTTPS.
 	NoTLSRedirectLocations []string
 	UseHTTP2               bool

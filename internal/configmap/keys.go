@@ -13,6 +13,7 @@ func init() {
 	intKey("proxy-connect-timeout", "Seconds to connect to an endpoint; default 5.", 1, 3600, func(c *Config) *int { return &c.ProxyConnectTimeout })
 	intKey("proxy-read-timeout", "Seconds between two reads from an endpoint; default 60.", 1, 86400, func(c *Config) *int { return &c.ProxyReadTimeout })
 	intKey("proxy-send-timeout", "Seconds between two writes to an endpoint; default 60.", 1, 86400, func(c *Config) *int { return &c.ProxySendTimeout })
+	enumKey("proxy-buffering", "`on` or `off`: buffer answers from endpoints (the `proxy-buffering` annotation overrides it); default off, as ingress-nginx: answers stream to the client.", []string{"on", "off"}, func(c *Config) *string { return &c.ProxyBuffering })
 }
 
 // Client addresses behind a load balancer.

@@ -174,7 +174,8 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 	p.ReadTimeout = seconds(s.ProxyReadTimeout)
 	p.SendTimeout = seconds(s.ProxySendTimeout)
 	p.Buffering = onOff(s.ProxyBuffering)
-	if p.Buffering == "" && s.LimitRate != nil && *s.LimitRate > 0 {
+	grpc := s.BackendProtocol != nil && strings.HasPrefix(*s.BackendProtocol, "GRPC")
+	if p.Buffering == "" && !grpc && s.LimitRate != nil && *s.LimitRate > 0 {
 		// nginx's limit_rate holds back only buffered answers: ingress-nginx
 		// documents that limit-rate needs proxy-buffering on, and without it
 		// did not limit at all. Here limit-rate turns buffering on for its

@@ -129,7 +129,7 @@ func (b *builder) workerFile(dir, ext string, data []byte) string {
 // nginx drops as hop-by-hop): auth-response-headers may not name them.
 var reservedRequestHeaders = map[string]bool{
 	"host": true, "x-forwarded-for": true, "x-forwarded-host": true, "x-forwarded-port": true, "x-forwarded-proto": true,
-	"x-forwarded-prefix": true, "x-scheme": true, "x-real-ip": true, "x-request-id": true, "upgrade": true, "connection": true,
+	"x-forwarded-prefix": true, "x-forwarded-scheme": true, "x-original-forwarded-for": true, "x-scheme": true, "x-real-ip": true, "x-request-id": true, "upgrade": true, "connection": true,
 	"proxy": true, "keep-alive": true, "te": true, "trailer": true, "transfer-encoding": true, "content-length": true, "expect": true,
 	"ssl-client-cert": true, "ssl-client-verify": true, "ssl-client-subject-dn": true, "ssl-client-issuer-dn": true,
 }

@@ -67,6 +67,9 @@ func (b *builder) config() *Config {
 	}
 	cfg.WorkerOpenFiles, cfg.WorkerConnections = workerLimits(o.OpenFileLimit, cfg.G.MaxWorkerConnections)
 	cfg.ForwardHeaders, cfg.FullForwardedFor = forwardHeaders(cfg.G), fullForwardedFor(cfg.G)
+	if cfg.G.ProxyBuffering != "on" {
+		cfg.G.ProxyBuffering = "off" // also for a Config not made by configmap.Defaults
+	}
 	cfg.HTTPListen = listens(o.BindAddresses, o.HTTPPort)
 	if b.defaultCert != nil {
 		cfg.HTTPSListen = listens(o.BindAddresses, o.HTTPSPort)

@@ -91,8 +91,8 @@ type Options struct {
 
 	// WorkerProcesses is nginx's worker_processes ("auto" when empty).
 	WorkerProcesses string
-	// CPUs is how many CPUs nginx may use (the controller passes Go's
-	// GOMAXPROCS default: logical CPUs, affinity mask and cgroup CPU quota).
+	// CPUs is how many CPUs nginx may use (the controller passes the CPUs
+	// it may run on, capped by its cgroup CPU quota rounded up).
 	// When set, "auto" renders this number, as ingress-nginx did: nginx's
 	// own auto ignores quotas and starts a worker per CPU of the node.
 	CPUs int

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	goruntime "runtime"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -275,7 +274,7 @@ func CoreOptions(o Options, dir string, now time.Time) (nginxconf.Options, error
 		WorkerProcesses:              o.WorkerProcesses,
 		WorkerShutdownTimeoutSeconds: int(o.ShutdownGracePeriod.Seconds()),
 		OpenFileLimit:                openFileLimit(),
-		CPUs:                         goruntime.GOMAXPROCS(0),
+		CPUs:                         cpuCount(),
 		Resolvers:                    systemNameservers(),
 	}
 	if workers != nil {

@@ -146,4 +146,10 @@ func TestHSTS(t *testing.T) {
 	for _, c := range checks(two) {
 		eventually(t, settle, "HTTP "+two+c.rq.path, hstsCheck(c.rq, c.status, "", c.more))
 	}
+	// Over plain HTTP (TLS ended in front, say) an endpoint's own header
+	// passes unchanged, as in ingress-nginx, which replaced it on HTTPS only.
+	for _, p := range []string{"/x", "/cors", "/headers"} {
+		rq := request{host: two, path: p, header: http.Header{echo.HeaderHeader: {"Strict-Transport-Security: max-age=5"}}}
+		eventually(t, settle, "HTTP endpoint's HSTS "+two+p, hstsCheck(rq, 200, "max-age=5", nil))
+	}
 }

@@ -94,6 +94,7 @@ func fourthConfigMap(t *testing.T, c *harness.Controller, cm *corev1.ConfigMap, 
 		"max-worker-connections":      "64",
 		"worker-shutdown-timeout":     "2s",
 		"error-log-level":             "info",
+		"proxy-buffering":             "on",
 	}
 	applyConfigMap(t, c, cm)
 	until(t, 30*time.Second, "one nginx worker", func() error {
@@ -187,6 +188,11 @@ func fourthConfigMap(t *testing.T, c *harness.Controller, cm *corev1.ConfigMap, 
 		return nil
 	})
 
+	// proxy-buffering on: nginx takes a 64 MiB answer from the pod whole
+	// while this client reads nothing (by default it would stream it at the
+	// client's pace, and the pod could not finish).
+	takenWhileUnread(t, c, host, send)
+
 	maxWorkerConnections(t, c, host, send)
 	workerShutdownTimeout(t, c, cm, host, send)
 }
@@ -270,5 +276,44 @@ func workerShutdownTimeout(t *testing.T, c *harness.Controller, cm *corev1.Confi
 		t.Errorf("worker-shutdown-timeout 2s: the slow request was not cut: %d", r.code)
 	} else {
 		t.Logf("worker-shutdown-timeout: the slow request ended with %v", r.err)
+	}
+}
+
+// takenWhileUnread asks for an answer larger than the socket buffers on
+// the way, reads only its head, and waits for the pod's request log to
+// say the whole answer was written.
+func takenWhileUnread(t *testing.T, c *harness.Controller, host string, send sendFunc) {
+	t.Helper()
+	mark := fmt.Sprintf("buffered-%d", time.Now().UnixNano())
+	conn, err := net.DialTimeout("tcp", c.HTTPAddr(), 3*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(time.Minute))
+	fmt.Fprintf(conn, "GET / HTTP/1.1\r\nHost: %s\r\nX-Marker: %s\r\n%s: %d\r\nConnection: close\r\n\r\n", host, mark, echo.HeaderSize, echo.MaxSize)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	until(t, 15*time.Second, "proxy-buffering on: the pod wrote its whole answer", func() error {
+		_, body, err := send(clientTo(c.HTTPAddr()), "GET", host, map[string]string{echo.HeaderRequests: "1"}, nil)
+		if err != nil {
+			return err
+		}
+		l, err := echo.DecodeRequests(bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		for _, r := range l.Requests {
+			if r.Headers.Get("X-Marker") == mark && r.Answered {
+				return nil
+			}
+		}
+		return errors.New("not answered in full while the client reads nothing")
+	})
+	if n, err := io.Copy(io.Discard, resp.Body); err != nil || n != echo.MaxSize {
+		t.Errorf("read %d of %d bytes: %v", n, echo.MaxSize, err)
 	}
 }

@@ -257,6 +257,8 @@ func TestConfigMapKeysThroughRequests(t *testing.T) {
 	}{
 		{map[string]string{"X-Forwarded-Proto": "https"}, 200, ""},
 		{map[string]string{"X-Forwarded-Host": "front.example:8080, inner.example"}, 308, "front.example"},
+		// Not a host name as a whole: the request's own host.
+		{map[string]string{"X-Forwarded-Host": "app_1.example.com"}, 308, tlsHost},
 	} {
 		req, _ := http.NewRequest("GET", "http://"+tlsHost+"/x", nil)
 		for k, v := range c.hdr {
