@@ -22,6 +22,8 @@ type Set struct {
 
 	SSLRedirect      *bool
 	ForceSSLRedirect *bool
+	// PreserveTrailingSlash keeps the URI as sent in the redirect to HTTPS.
+	PreserveTrailingSlash *bool
 
 	PermanentRedirect     *string
 	PermanentRedirectCode *int

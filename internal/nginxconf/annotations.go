@@ -19,6 +19,7 @@ type ingressAnnotations struct {
 	failClosed  bool
 	sslRedirect *bool
 	forceSSL    bool
+	keepSlash   bool // preserve-trailing-slash
 	redirect    *Redirect
 	appRoot     string
 	allow, deny []string
@@ -147,6 +148,7 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 	s := r.Set
 	a.sslRedirect = s.SSLRedirect
 	a.forceSSL = s.ForceSSLRedirect != nil && *s.ForceSSLRedirect
+	a.keepSlash = s.PreserveTrailingSlash != nil && *s.PreserveTrailingSlash
 	switch {
 	case s.PermanentRedirect != nil:
 		code := 301

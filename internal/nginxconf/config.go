@@ -113,6 +113,7 @@ func (b *builder) config() *Config {
 		for k, e := range sb.locations {
 			l := e.loc
 			l.RedirectHTTPS = e.ann.redirectHTTPS(srv.TLS, cfg.G.SSLRedirect) && !noTLSRedirect(l.Path, cfg.G.NoTLSRedirectLocations)
+			l.RedirectKeepSlash = l.RedirectHTTPS && e.ann.keepSlash
 			srv.Locations = append(srv.Locations, l)
 			if (k.match == MatchPrefix || k.match == MatchRegex) && k.path == "/" {
 				haveRoot = true // a regex "^/" matches every request the fallback would
@@ -121,6 +122,7 @@ func (b *builder) config() *Config {
 		if !haveRoot {
 			l := sb.fallback.loc
 			l.RedirectHTTPS = sb.fallback.ann.redirectHTTPS(srv.TLS, cfg.G.SSLRedirect) && !noTLSRedirect(l.Path, cfg.G.NoTLSRedirectLocations)
+			l.RedirectKeepSlash = l.RedirectHTTPS && sb.fallback.ann.keepSlash
 			srv.Locations = append(srv.Locations, l)
 		}
 		srv.Locations = append(srv.Locations, noAutoRedirect(srv.Locations)...)

@@ -356,6 +356,7 @@ var annotationExamples = []map[string][]string{
 	{"temporal-redirect": {"http://atrium-redirect.example:8080/tmp", "https://c.example/x"}},
 	{"app-root": {"/atrium-app-root", "/other"}},
 	{"force-ssl-redirect": {"true"}},
+	{"force-ssl-redirect": {"true"}, "preserve-trailing-slash": {"true"}},
 	{"ssl-redirect": {"false"}},
 	{
 		"proxy-body-size": {"7m", "0"}, "proxy-connect-timeout": {"7", "70s"}, "proxy-read-timeout": {"8s", "80"},

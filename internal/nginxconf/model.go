@@ -233,8 +233,10 @@ type Location struct {
 	Status int
 	// Source says which Ingress (namespace/name) put it here; rendered as a comment.
 	Source string
-	// RedirectHTTPS answers plain HTTP with a 308 to HTTPS.
-	RedirectHTTPS bool
+	// RedirectHTTPS answers plain HTTP with a 308 to HTTPS; with
+	// RedirectKeepSlash the URI keeps a trailing "/" (preserve-trailing-slash).
+	RedirectHTTPS     bool
+	RedirectKeepSlash bool
 	// Redirect answers every request with a redirect (permanent-redirect,
 	// temporal-redirect, app-root) instead of proxying.
 	Redirect *Redirect

@@ -125,6 +125,19 @@ func TestAnnotationsRedirects(t *testing.T) {
 			return nil
 		})
 	}
+	// preserve-trailing-slash keeps it.
+	keep := hostFor(ns, "keep")
+	createIngress(t, annotated(ns, "keep", keep, "web", map[string]string{"force-ssl-redirect": "true", "preserve-trailing-slash": "true"}))
+	eventually(t, settle, "preserve-trailing-slash", func() error {
+		r, err := get(keep, "/app/")
+		if err != nil {
+			return err
+		}
+		if loc, err := url.Parse(r.header.Get("Location")); err != nil || r.status != 308 || loc.Hostname() != keep || loc.Path != "/app/" {
+			return errorf("/app/: %d Location %q, want 308 to https://%s/app/", r.status, r.header.Get("Location"), keep)
+		}
+		return nil
+	})
 	acme := hostFor(ns, "acme")
 	acmeIng := ingress(ns, "acme", rule(acme, prefix("/", "web")))
 	acmeIng.Spec.TLS = []networkingv1.IngressTLS{{Hosts: []string{acme}}}
