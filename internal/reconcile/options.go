@@ -102,7 +102,7 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.ValidatingWebhookCertificate, "validating-webhook-certificate", "", "PEM certificate for the webhook's TLS (re-read when the file changes).")
 	fs.StringVar(&o.ValidatingWebhookKey, "validating-webhook-key", "", "PEM key for the webhook's TLS.")
 	fs.DurationVar(&o.SyncHoldOff, "sync-hold-off", 100*time.Millisecond, "Quiet time after a change before the configuration is rebuilt; bursts of changes become one rebuild.")
-	fs.DurationVar(&o.SyncMaxDelay, "sync-max-delay", time.Second, "Longest a change waits for a busy stream of events to go quiet.")
+	fs.DurationVar(&o.SyncMaxDelay, "sync-max-delay", 1500*time.Millisecond, "Longest a change waits for a busy stream of events to go quiet.")
 }
 
 // Validate checks flag values that the core cannot check itself.
