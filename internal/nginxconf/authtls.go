@@ -1,9 +1,7 @@
 package nginxconf
 
 import (
-	"bytes"
 	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -96,27 +94,12 @@ func (b *builder) clientAuth(ing *networkingv1.Ingress, ref ObjectRef, r annotat
 // parseCRL checks that data holds PEM X509 CRLs and nothing else, and
 // returns the file to write (named by content) and its data.
 func parseCRL(data []byte) (string, []byte, error) {
-	var out []byte
-	rest := data
-	for {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		if block.Type != "X509 CRL" {
-			return "", nil, fmt.Errorf("holds a %q PEM block, not only CRLs", block.Type)
-		}
-		if _, err := x509.ParseRevocationList(block.Bytes); err != nil {
-			return "", nil, err
-		}
-		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: block.Bytes})...)
-	}
-	if len(bytes.TrimSpace(rest)) > 0 {
-		return "", nil, fmt.Errorf("holds data that is not PEM")
-	}
-	if len(out) == 0 {
-		return "", nil, fmt.Errorf("holds no PEM CRL")
+	out, err := pemOnly(data, "X509 CRL", "CRL", func(der []byte) error {
+		_, err := x509.ParseRevocationList(der)
+		return err
+	})
+	if err != nil {
+		return "", nil, err
 	}
 	return contentFile("certs", ".crl", out), out, nil
 }

@@ -78,6 +78,21 @@ type caBundle struct {
 // parseCABundle checks that data holds one or more PEM certificates and
 // nothing else, as nginx's proxy_ssl_trusted_certificate needs.
 func parseCABundle(data []byte) (*caBundle, error) {
+	out, err := pemOnly(data, "CERTIFICATE", "certificate", func(der []byte) error {
+		_, err := x509.ParseCertificate(der)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(out)
+	return &caBundle{pem: out, file: path.Join("certs", hex.EncodeToString(sum[:12])+".pem")}, nil
+}
+
+// pemOnly checks that data holds one or more PEM blocks of type typ that
+// parse, and nothing else; it returns them re-encoded (no headers or
+// stray text reach the file nginx reads). what names them in errors.
+func pemOnly(data []byte, typ, what string, parse func(der []byte) error) ([]byte, error) {
 	var out []byte
 	rest := data
 	for {
@@ -86,22 +101,21 @@ func parseCABundle(data []byte) (*caBundle, error) {
 		if block == nil {
 			break
 		}
-		if block.Type != "CERTIFICATE" {
-			return nil, fmt.Errorf("holds a %q PEM block, not only certificates", block.Type)
+		if block.Type != typ {
+			return nil, fmt.Errorf("holds a %q PEM block, not only %ss", block.Type, what)
 		}
-		if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+		if err := parse(block.Bytes); err != nil {
 			return nil, err
 		}
-		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: block.Bytes})...)
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: block.Bytes})...)
 	}
 	if len(bytes.TrimSpace(rest)) > 0 {
 		return nil, fmt.Errorf("holds data that is not PEM")
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("holds no PEM certificate")
+		return nil, fmt.Errorf("holds no PEM %s", what)
 	}
-	sum := sha256.Sum256(out)
-	return &caBundle{pem: out, file: path.Join("certs", hex.EncodeToString(sum[:12])+".pem")}, nil
+	return out, nil
 }
 
 // backendSecret reads a proxy-ssl-secret as ingress-nginx does, whatever

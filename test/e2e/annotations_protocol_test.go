@@ -144,6 +144,21 @@ func grpcConn(host string) (*grpc.ClientConn, error) {
 	)
 }
 
+// grpcServing checks that a health Check through host answers SERVING
+// from an echoserver pod.
+func grpcServing(host string) func() error {
+	return func() error {
+		st, pod, err := grpcHealth(host)
+		if err != nil {
+			return err
+		}
+		if st != healthpb.HealthCheckResponse_SERVING || pod == "" {
+			return fmt.Errorf("gRPC health: %v from pod %q, want SERVING from an echoserver", st, pod)
+		}
+		return nil
+	}
+}
+
 // grpcHealth calls grpc.health.v1.Health/Check through the proxy and
 // returns the status and the pod that answered.
 func grpcHealth(host string) (healthpb.HealthCheckResponse_ServingStatus, string, error) {
@@ -214,16 +229,7 @@ func TestAnnotationsBackendProtocol(t *testing.T) {
 		return nil
 	})
 	// gRPC: a health check through nginx's HTTP/2 listener.
-	eventually(t, settle, "gRPC health through nginx", func() error {
-		st, pod, err := grpcHealth(grpcHost)
-		if err != nil {
-			return err
-		}
-		if st != healthpb.HealthCheckResponse_SERVING || pod == "" {
-			return fmt.Errorf("gRPC health: %v from pod %q, want SERVING from an echoserver", st, pod)
-		}
-		return nil
-	})
+	eventually(t, settle, "gRPC health through nginx", grpcServing(grpcHost))
 	eventually(t, settle, "unsupported protocol fails closed", expect(request{host: bad, path: "/"}, 503, ""))
 	waitEvent(t, ns, "bad", corev1.EventTypeWarning, "InvalidAnnotation", annPrefix+"backend-protocol")
 }
@@ -334,16 +340,7 @@ func TestAnnotationsGRPCReadTimeout(t *testing.T) {
 	createIngress(t, withAnnotations(ingress(ns, "open", rule(open, portNamed(prefix("/", "watch"), "grpc"))),
 		map[string]string{"backend-protocol": "GRPC"}))
 	for _, host := range []string{cut, open} {
-		eventually(t, settle, "gRPC health through "+host, func() error {
-			st, pod, err := grpcHealth(host)
-			if err != nil {
-				return err
-			}
-			if st != healthpb.HealthCheckResponse_SERVING || pod == "" {
-				return fmt.Errorf("gRPC health: %v from pod %q, want SERVING from an echoserver", st, pod)
-			}
-			return nil
-		})
+		eventually(t, settle, "gRPC health through "+host, grpcServing(host))
 	}
 
 	const wait = 5 * time.Second

@@ -255,20 +255,8 @@ func workerShutdownTimeout(t *testing.T, c *harness.Controller, cm *corev1.Confi
 	}()
 	// The reload must come while the request is at the pod.
 	until(t, 10*time.Second, "the slow request at the pod", func() error {
-		_, body, err := send(clientTo(c.HTTPAddr()), "GET", host, map[string]string{echo.HeaderRequests: "1"}, nil)
-		if err != nil {
-			return err
-		}
-		l, err := echo.DecodeRequests(bytes.NewReader(body))
-		if err != nil {
-			return err
-		}
-		for _, r := range l.Requests {
-			if r.Headers.Get("X-Marker") == marker {
-				return nil
-			}
-		}
-		return errors.New("not yet")
+		_, err := podLogged(c, host, send, marker)
+		return err
 	})
 	cm.Data["error-log-level"] = "notice" // any change: a reload
 	applyConfigMap(t, c, cm)
@@ -298,22 +286,32 @@ func takenWhileUnread(t *testing.T, c *harness.Controller, host string, send sen
 	}
 	defer resp.Body.Close()
 	until(t, 15*time.Second, "proxy-buffering on: the pod wrote its whole answer", func() error {
-		_, body, err := send(clientTo(c.HTTPAddr()), "GET", host, map[string]string{echo.HeaderRequests: "1"}, nil)
-		if err != nil {
-			return err
+		r, err := podLogged(c, host, send, mark)
+		if err == nil && !r.Answered {
+			err = errors.New("not answered in full while the client reads nothing")
 		}
-		l, err := echo.DecodeRequests(bytes.NewReader(body))
-		if err != nil {
-			return err
-		}
-		for _, r := range l.Requests {
-			if r.Headers.Get("X-Marker") == mark && r.Answered {
-				return nil
-			}
-		}
-		return errors.New("not answered in full while the client reads nothing")
+		return err
 	})
 	if n, err := io.Copy(io.Discard, resp.Body); err != nil || n != echo.MaxSize {
 		t.Errorf("read %d of %d bytes: %v", n, echo.MaxSize, err)
 	}
+}
+
+// podLogged finds the request with header X-Marker: marker in the request
+// log of host's pod (asked through nginx); an error until it is there.
+func podLogged(c *harness.Controller, host string, send sendFunc, marker string) (*echo.Response, error) {
+	_, body, err := send(clientTo(c.HTTPAddr()), "GET", host, map[string]string{echo.HeaderRequests: "1"}, nil)
+	if err != nil {
+		return nil, err
+	}
+	l, err := echo.DecodeRequests(bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	for i := range l.Requests {
+		if l.Requests[i].Headers.Get("X-Marker") == marker {
+			return &l.Requests[i], nil
+		}
+	}
+	return nil, errors.New("not in the pod's request log yet")
 }
