@@ -20,6 +20,9 @@ type Config struct {
 	HSTSIncludeSubdomains bool
 	HSTSPreload           bool
 	SSLRedirect           bool
+	// HTTPRedirectCode is the status of the HTTPS and from-to-www
+	// redirects: "301", "302", "307" or "308".
+	HTTPRedirectCode string
 	// ProxyBuffering is "on" or "off" (proxy_buffering).
 	ProxyBuffering string
 	// NoTLSRedirectLocations are path prefixes never redirected to HTTPS.
@@ -91,6 +94,7 @@ func Defaults() Config {
 		HSTSMaxAge:             31536000,
 		HSTSIncludeSubdomains:  true,
 		SSLRedirect:            true,
+		HTTPRedirectCode:       "308",
 		NoTLSRedirectLocations: []string{"/.well-known/acme-challenge"},
 		UseHTTP2:               true,
 

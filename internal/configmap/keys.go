@@ -64,6 +64,7 @@ func init() {
 	boolKey("hsts-include-subdomains", "Add includeSubDomains to HSTS; default true.", func(c *Config) *bool { return &c.HSTSIncludeSubdomains })
 	boolKey("hsts-preload", "Add preload to HSTS; default false.", func(c *Config) *bool { return &c.HSTSPreload })
 	boolKey("ssl-redirect", "Redirect HTTP to HTTPS on hosts with TLS (the `ssl-redirect` annotation overrides it); default true.", func(c *Config) *bool { return &c.SSLRedirect })
+	enumKey("http-redirect-code", "Status of the redirects to HTTPS (ssl-redirect, force-ssl-redirect) and of from-to-www-redirect: 301, 302, 307 or 308; default 308.", []string{"301", "302", "307", "308"}, func(c *Config) *string { return &c.HTTPRedirectCode })
 	listKey("no-tls-redirect-locations", "Comma-separated path prefixes whose locations are never redirected to HTTPS (ssl-redirect, force-ssl-redirect), compared with each Ingress path as ingress-nginx does; default /.well-known/acme-challenge (ACME HTTP-01 challenges).", ",", func(f string) (string, error) {
 		if !pathPrefixRe.MatchString(f) {
 			return "", fmt.Errorf("%q is not a path (/ then letters, digits and -._~/)", f)

@@ -319,8 +319,14 @@ func TestConfigMapKeysThroughRequests(t *testing.T) {
 	// Third set: timeouts towards clients and keepalive towards endpoints.
 	cm.Data = map[string]string{"client-header-timeout": "1", "client-body-timeout": "1", "upstream-keepalive-connections": "0",
 		"hsts": "false", "enable-real-ip": "true", "proxy-real-ip-cidr": "10.0.0.0/8", "worker-processes": "3",
-		"compute-full-forwarded-for": "true"}
+		"compute-full-forwarded-for": "true", "http-redirect-code": "301"}
 	applyConfigMap(t, c, cm)
+	// http-redirect-code 301: the redirect to HTTPS answers 301, not 308.
+	if resp, err := plain.Get("http://" + tlsHost + "/"); err != nil || resp.StatusCode != 301 || !strings.HasPrefix(resp.Header.Get("Location"), "https://"+tlsHost) {
+		t.Errorf("http-redirect-code 301: %v %v, want 301 to https://%s", resp, err, tlsHost)
+	} else {
+		resp.Body.Close()
+	}
 	// hsts "false": no Strict-Transport-Security, even over HTTPS.
 	if r, _, err := get(tls13, "https", nil); err != nil || r.Header.Get("Strict-Transport-Security") != "" {
 		t.Errorf("hsts false: %v %v, want no Strict-Transport-Security", err, r)
