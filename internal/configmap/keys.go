@@ -88,7 +88,7 @@ func init() {
 
 // Connections and workers.
 func init() {
-	boolKey("server-tokens", "Send nginx's version in the Server header and error pages; default false.", func(c *Config) *bool { return &c.ServerTokens })
+	boolKey("server-tokens", "`true` sends a Server header with nginx's version (and the version on error pages); default false: no Server header at all, as in ingress-nginx (Debian's headers-more module).", func(c *Config) *bool { return &c.ServerTokens })
 	intKey("keep-alive", "Seconds a client keepalive connection stays open; default 75.", 0, 3600, func(c *Config) *int { return &c.KeepAlive })
 	intKey("keep-alive-requests", "Requests per client keepalive connection; default 1000.", 1, 1000000, func(c *Config) *int { return &c.KeepAliveRequests })
 	intKey("upstream-keepalive-connections", "Idle keepalive connections to endpoints kept per worker; default 320.", 0, 100000, func(c *Config) *int { return &c.UpstreamKeepaliveConnections })
