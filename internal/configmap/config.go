@@ -12,6 +12,9 @@ type Config struct {
 	ComputeFullForwardedFor bool
 	EnableRealIP            bool
 	ProxyRealIPCIDR         []string
+	// UseProxyProtocol expects the PROXY protocol on the HTTP and HTTPS
+	// ports (a load balancer in front sends the client's address in it).
+	UseProxyProtocol bool
 
 	SSLProtocols          []string
 	SSLCiphers            string

@@ -32,7 +32,8 @@ func init() {
 	})
 	boolKey("compute-full-forwarded-for", "Append the client address to the incoming X-Forwarded-For instead of replacing it (with `use-forwarded-headers`); default false.", func(c *Config) *bool { return &c.ComputeFullForwardedFor })
 	boolKey("enable-real-ip", "Take the client address from `forwarded-for-header` when the peer is in `proxy-real-ip-cidr`; default false.", func(c *Config) *bool { return &c.EnableRealIP })
-	listKey("proxy-real-ip-cidr", "Comma-separated CIDRs of trusted proxies for `enable-real-ip` and `use-forwarded-headers`; default 0.0.0.0/0.", ",", cidr, func(c *Config) *[]string { return &c.ProxyRealIPCIDR })
+	boolKey("use-proxy-protocol", "Expect the PROXY protocol (v1 or v2) on the HTTP and HTTPS ports, as a load balancer in front sends it (AWS NLB and ELB, DigitalOcean, Hetzner...): the client address is the one in its header when the load balancer is in `proxy-real-ip-cidr`; a connection without the header is closed. It takes precedence over `forwarded-for-header`; default false.", func(c *Config) *bool { return &c.UseProxyProtocol })
+	listKey("proxy-real-ip-cidr", "Comma-separated CIDRs of trusted proxies for `enable-real-ip`, `use-forwarded-headers` and `use-proxy-protocol`; default 0.0.0.0/0.", ",", cidr, func(c *Config) *[]string { return &c.ProxyRealIPCIDR })
 }
 
 // TLS.

@@ -67,6 +67,7 @@ func (b *builder) config() *Config {
 	}
 	cfg.WorkerOpenFiles, cfg.WorkerConnections = workerLimits(o.OpenFileLimit, cfg.G.MaxWorkerConnections)
 	cfg.ForwardHeaders, cfg.FullForwardedFor = forwardHeaders(cfg.G), fullForwardedFor(cfg.G)
+	cfg.FullForwardedPeer, cfg.ProxyProtocol = fullForwardedPeer(cfg.G), cfg.G.UseProxyProtocol
 	if cfg.G.ProxyBuffering != "on" {
 		cfg.G.ProxyBuffering = "off" // also for a Config not made by configmap.Defaults
 	}
@@ -149,6 +150,7 @@ func (b *builder) config() *Config {
 	cfg.TLSPools = tlsPools(cfg.Servers)
 	cfg.LimitZones = limitZones(cfg.Servers)
 	cfg.Passthrough = b.passthroughConfig(cfg)
+	cfg.RealIP = realIP(cfg.G, cfg.Passthrough)
 	cfg.Upstreams = b.be.list()
 	for p, d := range b.files {
 		cfg.Files = append(cfg.Files, File{Path: p, Data: d, WorkerReadable: b.workerFiles[p]})

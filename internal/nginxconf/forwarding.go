@@ -57,3 +57,42 @@ func noTLSRedirect(path string, prefixes []string) bool {
 	}
 	return false
 }
+
+// realIP decides where nginx takes the client's address from, as
+// ingress-nginx: with use-proxy-protocol the PROXY header, else with
+// enable-real-ip or use-forwarded-headers the forwarded-for-header, each
+// believed only from the proxy-real-ip-cidr peers. With ssl-passthrough
+// (pt) the front's TLS socket is a hop of Atrium's own whose PROXY header
+// carries the client's address: believed with use-proxy-protocol and when
+// nothing else is configured; with a forwarded-for-header the socket is a
+// trusted peer when proxy-real-ip-cidr trusts loopback, where
+// ingress-nginx's own hop came from.
+func realIP(g configmap.Config, pt *Passthrough) *RealIP {
+	from := append([]string(nil), g.ProxyRealIPCIDR...)
+	switch {
+	case g.UseProxyProtocol:
+		if pt != nil {
+			from = append(from, "unix:")
+		}
+		return &RealIP{ProxyProtocol: true, From: from}
+	case g.EnableRealIP || g.UseForwardedHeaders:
+		if pt != nil && trustsLoopback(g.ProxyRealIPCIDR) {
+			from = append(from, "unix:")
+		}
+		return &RealIP{Header: g.ForwardedForHeader, From: from}
+	case pt != nil:
+		return &RealIP{ProxyProtocol: true, From: []string{"unix:"}}
+	}
+	return nil
+}
+
+// fullForwardedPeer is what compute-full-forwarded-for appends: the peer
+// as it connected (not $proxy_add_x_forwarded_for, which the realip module
+// has already rewritten), or with use-proxy-protocol the address in the
+// PROXY header, as ingress-nginx.
+func fullForwardedPeer(g configmap.Config) string {
+	if g.UseProxyProtocol {
+		return "$proxy_protocol_addr"
+	}
+	return "$realip_remote_addr"
+}

@@ -63,3 +63,41 @@ func TestNoTLSRedirect(t *testing.T) {
 		}
 	}
 }
+
+// TestRealIP: where the client's address comes from for each combination
+// of use-proxy-protocol, enable-real-ip/use-forwarded-headers and
+// ssl-passthrough's TLS socket.
+func TestRealIP(t *testing.T) {
+	pt := &Passthrough{}
+	cidrs := func(g configmap.Config, c ...string) configmap.Config { g.ProxyRealIPCIDR = c; return g }
+	d := configmap.Defaults()
+	pp, fwd, realip := d, d, d
+	pp.UseProxyProtocol, pp.UseForwardedHeaders = true, true
+	fwd.UseForwardedHeaders = true
+	realip.EnableRealIP, realip.ForwardedForHeader = true, "X-Client-IP"
+	for _, c := range []struct {
+		name string
+		g    configmap.Config
+		pt   *Passthrough
+		want *RealIP
+	}{
+		{"defaults", d, nil, nil},
+		{"passthrough alone: its PROXY header", d, pt, &RealIP{ProxyProtocol: true, From: []string{"unix:"}}},
+		{"use-proxy-protocol wins over the header", cidrs(pp, "10.0.0.0/8"), nil, &RealIP{ProxyProtocol: true, From: []string{"10.0.0.0/8"}}},
+		{"use-proxy-protocol with passthrough", cidrs(pp, "10.0.0.0/8"), pt, &RealIP{ProxyProtocol: true, From: []string{"10.0.0.0/8", "unix:"}}},
+		{"use-forwarded-headers", fwd, nil, &RealIP{Header: "X-Forwarded-For", From: []string{"0.0.0.0/0"}}},
+		{"enable-real-ip, loopback trusted", cidrs(realip, "127.0.0.0/8"), pt, &RealIP{Header: "X-Client-IP", From: []string{"127.0.0.0/8", "unix:"}}},
+		{"enable-real-ip, loopback not trusted", cidrs(realip, "10.0.0.0/8"), pt, &RealIP{Header: "X-Client-IP", From: []string{"10.0.0.0/8"}}},
+	} {
+		got := realIP(c.g, c.pt)
+		if (got == nil) != (c.want == nil) || (got != nil && (got.ProxyProtocol != c.want.ProxyProtocol || got.Header != c.want.Header || strings.Join(got.From, " ") != strings.Join(c.want.From, " "))) {
+			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		}
+	}
+	if p := fullForwardedPeer(pp); p != "$proxy_protocol_addr" {
+		t.Errorf("compute-full-forwarded-for with use-proxy-protocol appends %s", p)
+	}
+	if p := fullForwardedPeer(fwd); p != "$realip_remote_addr" {
+		t.Errorf("compute-full-forwarded-for appends %s", p)
+	}
+}

@@ -56,8 +56,18 @@ type Config struct {
 	// request gets, ingress-nginx's set, in its order.
 	ForwardHeaders []ForwardHeader
 	// FullForwardedFor defines $atrium_full_xff, the incoming
-	// X-Forwarded-For plus the peer (see fullForwardedFor).
+	// X-Forwarded-For plus FullForwardedPeer (see fullForwardedFor).
 	FullForwardedFor bool
+	// FullForwardedPeer is the nginx variable appended: the peer's address
+	// before the realip module replaced it, or with use-proxy-protocol the
+	// address in the PROXY header, as ingress-nginx.
+	FullForwardedPeer string
+	// RealIP is where nginx takes the client's address from (the realip
+	// module); nil: the peer's own address.
+	RealIP *RealIP
+	// ProxyProtocol (use-proxy-protocol) makes the HTTP and HTTPS
+	// listeners expect a PROXY protocol header.
+	ProxyProtocol bool
 	// TLSPools are the upstream blocks of the proxy-ssl-* locations (see
 	// BackendTLS.Pool), sorted.
 	TLSPools []string
@@ -97,13 +107,20 @@ type Passthrough struct {
 	// HTTPSPort is the public HTTPS port, reported as X-Forwarded-Port for
 	// requests that came through TLSSocket (which has no port).
 	HTTPSPort int
-	// ProxyProtocolRealIP takes the client address of requests through
-	// TLSSocket from the PROXY protocol header; TrustSocket instead trusts
-	// TLSSocket as a proxy for the ConfigMap's forwarded-for-header (when
-	// enable-real-ip or use-forwarded-headers is on and proxy-real-ip-cidr
-	// trusts 127.0.0.1, which is where ingress-nginx's hop comes from).
-	ProxyProtocolRealIP bool
-	TrustSocket         bool
+	// ClientFrom (use-proxy-protocol) are the load balancers whose PROXY
+	// header the HTTPS front believes, so that the header it writes to
+	// TLSSocket carries the client's address, not the load balancer's.
+	ClientFrom []string
+}
+
+// RealIP takes the client's address from the PROXY protocol header or from
+// a request header, believing it only from the peers in From.
+type RealIP struct {
+	// ProxyProtocol: from the PROXY protocol header; else from Header.
+	ProxyProtocol bool
+	Header        string
+	// From are CIDRs and "unix:" (the ssl-passthrough front's socket).
+	From []string
 }
 
 // PassthroughRoute sends the TLS connections for Host to Upstream.

@@ -78,10 +78,8 @@ func (b *builder) passthroughConfig(cfg *Config) *Passthrough {
 		Socket:    filepath.Join(o.sinkDir(), "passthrough.sock"),
 		HTTPSPort: o.HTTPSPort,
 	}
-	if cfg.G.EnableRealIP || cfg.G.UseForwardedHeaders {
-		pt.TrustSocket = trustsLoopback(cfg.G.ProxyRealIPCIDR)
-	} else {
-		pt.ProxyProtocolRealIP = true
+	if cfg.G.UseProxyProtocol {
+		pt.ClientFrom = cfg.G.ProxyRealIPCIDR
 	}
 	hosts := make([]string, 0, len(b.passthrough))
 	for h := range b.passthrough {
