@@ -56,6 +56,7 @@ func runRender(args []string, stdout, stderr io.Writer) error {
 		if o.ConfigMap != "" && cm.Namespace+"/"+cm.Name == o.ConfigMap {
 			r := configmap.Parse(cm.Data, configmap.Defaults())
 			core.Global = &r.Config
+			core.GlobalSource = nginxconf.ObjectRef{Kind: "ConfigMap", Namespace: cm.Namespace, Name: cm.Name}
 			for _, inv := range r.Invalid {
 				notes = append(notes, fmt.Sprintf("--configmap %s: %s: %s; the default stays", o.ConfigMap, inv.Key, inv.Problem))
 			}

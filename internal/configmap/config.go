@@ -69,6 +69,10 @@ type Config struct {
 	// AllowedResponseHeaders are the header names the custom-headers
 	// annotation may set (global-allowed-response-headers); exact names.
 	AllowedResponseHeaders []string
+	// AddHeaders and ProxySetHeaders name ConfigMaps ("namespace/name",
+	// "" for none) of response headers for every answer and of request
+	// headers for every endpoint.
+	AddHeaders, ProxySetHeaders string
 
 	// LoadBalance is the default algorithm: "round_robin", "least_conn"
 	// or "ewma".

@@ -69,9 +69,12 @@ func TestInvalidKeepsPrevious(t *testing.T) {
 		"limit-req-status-code":  "200",
 		"limit-conn-status-code": "503;",
 		"max-worker-connections": "10",
+		"add-headers":            "ns/x; more_set_headers a",
+		"proxy-set-headers":      "headers",
+		"http-redirect-code":     "303",
 	}, prev)
-	if len(r.Invalid) != 11 {
-		t.Fatalf("%d refused, want 11: %+v", len(r.Invalid), r.Invalid)
+	if len(r.Invalid) != 14 {
+		t.Fatalf("%d refused, want 14: %+v", len(r.Invalid), r.Invalid)
 	}
 	if r.Config.ProxyBodySize != "20m" || !reflect.DeepEqual(r.Config.BlockCIDRs, []string{"10.0.0.0/8"}) {
 		t.Errorf("previous values not kept: %q %v", r.Config.ProxyBodySize, r.Config.BlockCIDRs)

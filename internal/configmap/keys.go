@@ -151,6 +151,8 @@ func init() {
 			}
 			return f, nil
 		}, func(c *Config) *[]string { return &c.AllowedResponseHeaders })
+	objectKey("add-headers", "`namespace/name` of a ConfigMap whose keys and values are set as headers on every response, as ingress-nginx's (`more_set_headers`: replacing the endpoint's). Names are letters, digits, `-` and `_`, values printable ASCII taken literally (`$` included); a `custom-headers` annotation's header of the same name wins on its paths. Atrium refuses headers nginx writes itself (`Server`, `Date`, `Content-Type`, `Content-Length`, ...). Default none.", func(c *Config) *string { return &c.AddHeaders })
+	objectKey("proxy-set-headers", "`namespace/name` of a ConfigMap whose keys and values are sent as request headers to every endpoint, as ingress-nginx's. Values are printable ASCII with nginx variables from the `log-format-upstream` allow-list (`$msec`, `${msec}`, `$remote_addr`, `$http_*`, `$ssl_*`...); a header Atrium sets itself (`Host`, `X-Forwarded-*`, `X-Real-IP`, `X-Request-ID`, `Connection`, ...) is refused. Default none.", func(c *Config) *string { return &c.ProxySetHeaders })
 }
 
 // Logging and blocking.

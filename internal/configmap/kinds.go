@@ -139,3 +139,21 @@ func userAgent(f string) (string, error) {
 	}
 	return f, nil
 }
+
+// objectNameRe is "namespace/name": a DNS label, then a DNS subdomain.
+var objectNameRe = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/[a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?$`)
+
+// objectKey takes a reference to another object as "namespace/name".
+func objectKey(name, doc string, field func(*Config) *string) {
+	register(Key{Name: name, Doc: doc,
+		Parse: func(v string, c *Config) error {
+			v = strings.TrimSpace(v)
+			if v != "" && !objectNameRe.MatchString(v) {
+				return fmt.Errorf("%q is not namespace/name", v)
+			}
+			*field(c) = v
+			return nil
+		},
+		keep: func(dst *Config, prev Config) { *field(dst) = *field(&prev) },
+	})
+}

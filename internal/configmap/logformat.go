@@ -48,6 +48,8 @@ var logVars = map[string]bool{
 	"upstream_connect_time": true, "upstream_header_time": true, "upstream_bytes_received": true, "upstream_bytes_sent": true,
 	"upstream_cache_status": true,
 	"ssl_protocol":          true, "ssl_cipher": true, "ssl_server_name": true, "ssl_session_reused": true,
+	"ssl_client_s_dn": true, "ssl_client_i_dn": true, "ssl_client_verify": true, "ssl_client_serial": true,
+	"ssl_client_fingerprint": true, "ssl_client_escaped_cert": true,
 	"connection": true, "connection_requests": true, "pid": true, "hostname": true, "request_id": true,
 	"proxy_add_x_forwarded_for": true, "proxy_protocol_addr": true, "pipe": true, "gzip_ratio": true,
 }
@@ -172,4 +174,56 @@ func init() {
 		keep: func(dst *Config, prev Config) { dst.AccessLogPath = prev.AccessLogPath },
 	})
 	boolKey("disable-access-log", "Turn the access log off, whatever --access-log and access-log-path say; default false.", func(c *Config) *bool { return &c.DisableAccessLog })
+}
+
+// ParseVarText validates a request header value of proxy-set-headers as
+// ingress-nginx wrote it: printable ASCII without backslashes or '%', and
+// every '$' starting a variable of the log-format allow-list, as $name or
+// ${name} (so "t=${msec}" works). It returns the value with ingress-nginx's
+// variable names replaced by Atrium's, which quoteLogFormat renders.
+// ingress-nginx's per-location names ($namespace, $ingress_name...) are
+// for log formats only.
+func ParseVarText(v string) (string, error) {
+	if v == "" || len(v) > 4096 {
+		return "", fmt.Errorf("the value must have 1 to 4096 characters")
+	}
+	var out strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c < 0x20 || c > 0x7e:
+			return "", fmt.Errorf("character %q at %d is not printable ASCII", c, i)
+		case c == '\\' || c == '%':
+			return "", fmt.Errorf("%q (at %d) is not allowed", c, i)
+		case c != '$':
+			out.WriteByte(c)
+			continue
+		}
+		braced := i+1 < len(v) && v[i+1] == '{'
+		start := i + 1
+		if braced {
+			start++
+		}
+		name := logVarName.FindString(v[start:])
+		end := start + len(name)
+		if name == "" || (braced && (end >= len(v) || v[end] != '}')) {
+			return "", fmt.Errorf("'$' at %d does not start a variable ($name or ${name})", i)
+		}
+		if alias, ok := logAliases[name]; ok {
+			if alias == "" || identityVars[alias] || alias == "atrium_alternative_upstream" {
+				return "", fmt.Errorf("variable $%s is for log formats only", name)
+			}
+			name = alias
+		} else if !allowedLogVar(name) {
+			return "", fmt.Errorf("variable $%s is not one of the allowed variables", name)
+		}
+		if braced {
+			out.WriteString("${" + name + "}")
+			i = end
+		} else {
+			out.WriteString("$" + name)
+			i = end - 1
+		}
+	}
+	return out.String(), nil
 }

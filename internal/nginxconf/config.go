@@ -41,6 +41,7 @@ func (b *builder) config() *Config {
 	if o.Global != nil {
 		cfg.G = *o.Global
 	}
+	b.globalHeaders(cfg)
 	// The ConfigMap's access-log-path and disable-access-log are live
 	// settings, so they win over the --access-log flag.
 	if cfg.G.AccessLogPath != "" {
@@ -133,6 +134,7 @@ func (b *builder) config() *Config {
 		for i := range srv.Locations {
 			l := &srv.Locations[i]
 			l.ReaddHSTS = readdHSTS(*l, cfg.G.HSTS)
+			l.ClearGlobalHeaders = ownResponseHeaders(*l, cfg.ResponseHeaders)
 			for _, h := range l.Headers {
 				cfg.LiteralDollar = cfg.LiteralDollar || strings.Contains(h.Value, "$")
 			}

@@ -62,6 +62,11 @@ type Config struct {
 	// before the realip module replaced it, or with use-proxy-protocol the
 	// address in the PROXY header, as ingress-nginx.
 	FullForwardedPeer string
+	// ResponseHeaders are add-headers' (literal values), set on every
+	// response; ProxySetHeaders are proxy-set-headers' (values with
+	// allow-listed variables, configmap.ParseVarText), sent to every
+	// endpoint. Both sorted by name.
+	ResponseHeaders, ProxySetHeaders []Header
 	// RealIP is where nginx takes the client's address from (the realip
 	// module); nil: the peer's own address.
 	RealIP *RealIP
@@ -285,6 +290,9 @@ type Location struct {
 	// Headers are custom-headers: set on every response, replacing the
 	// endpoint's.
 	Headers []Header
+	// ClearGlobalHeaders are add-headers' names this location sets itself
+	// (custom-headers, CORS): cleared first so that only its own is sent.
+	ClearGlobalHeaders []string
 	// ReaddHSTS repeats the http-level HSTS header, which a location's own
 	// add_header directives hide (set by config()).
 	ReaddHSTS bool

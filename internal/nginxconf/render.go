@@ -175,9 +175,10 @@ func quoteCacheKey(c *AuthCache) (string, error) {
 
 var logVarRe = regexp.MustCompile(`^[a-z_][a-z0-9_]*`)
 
-// quoteLogFormat renders a validated log-format-upstream as one
-// double-quoted argument: quotes escaped, every '$' starting a variable
-// of the allow-list, no backslash, control character or '%'.
+// quoteLogFormat renders a validated log-format-upstream (or a
+// proxy-set-headers value, configmap.ParseVarText) as one double-quoted
+// argument: quotes escaped, every '$' starting a variable of the
+// allow-list ($name or ${name}), no backslash, control character or '%'.
 func quoteLogFormat(s string) (string, error) {
 	var b strings.Builder
 	b.WriteByte('"')
@@ -188,6 +189,13 @@ func quoteLogFormat(s string) (string, error) {
 			return "", fmt.Errorf("refusing to render log format %q: character %q", s, c)
 		case c == '"':
 			b.WriteString(`\"`)
+		case c == '$' && strings.HasPrefix(s[i+1:], "{"):
+			name := logVarRe.FindString(s[i+2:])
+			if !configmap.LogVarAllowed(name) || !strings.HasPrefix(s[i+2+len(name):], "}") {
+				return "", fmt.Errorf("refusing to render log format %q: variable %q", s, name)
+			}
+			b.WriteString("${" + name + "}")
+			i += len(name) + 2
 		case c == '$':
 			name := logVarRe.FindString(s[i+1:])
 			if !configmap.LogVarAllowed(name) {

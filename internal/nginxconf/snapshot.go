@@ -52,6 +52,10 @@ type Options struct {
 
 	// Global holds the ConfigMap settings (nil: ingress-nginx's defaults).
 	Global *configmap.Config
+	// GlobalSource is the --configmap ConfigMap, which problems of its
+	// values found while building (add-headers, proxy-set-headers) are
+	// recorded against.
+	GlobalSource ObjectRef
 
 	// SSLPassthrough is --enable-ssl-passthrough: the ssl-passthrough
 	// annotation is honoured (else ignored with a Problem) and the HTTPS

@@ -145,7 +145,7 @@ func (s *syncer) syncOnce(ctx context.Context) error {
 		s.metrics.syncs.WithLabelValues("error").Inc()
 		return err
 	}
-	deps := references(served, s.core)
+	deps := references(served, core)
 	if s.extraServices.Name != "" {
 		deps.add("Service", s.extraServices)
 	}
@@ -234,6 +234,7 @@ func (s *syncer) withConfigMap(ctx context.Context) (nginxconf.Options, []nginxc
 		return core, nil, nil
 	}
 	ref := nginxconf.ObjectRef{Kind: "ConfigMap", Namespace: s.configMap.Namespace, Name: s.configMap.Name}
+	core.GlobalSource = ref
 	var cm corev1.ConfigMap
 	if err := s.reader.Get(ctx, s.configMap, &cm); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -364,6 +365,14 @@ func references(ings []*networkingv1.Ingress, o nginxconf.Options) refs {
 	}
 	if o.DefaultCertificate.Name != "" {
 		r.add("Secret", o.DefaultCertificate)
+	}
+	if g := o.Global; g != nil {
+		// add-headers and proxy-set-headers: "namespace/name", validated.
+		for _, n := range []string{g.AddHeaders, g.ProxySetHeaders} {
+			if ns, name, ok := strings.Cut(n, "/"); ok {
+				r.add("ConfigMap", types.NamespacedName{Namespace: ns, Name: name})
+			}
+		}
 	}
 	addBackend := func(ns string, b *networkingv1.IngressBackend) {
 		if b != nil && b.Service != nil {
