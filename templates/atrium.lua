@@ -160,6 +160,9 @@ function M.default_backend()
     return
   end
   v.atrium_upstream = v.atrium_default_upstream
+  -- The access log names it as ingress-nginx did the upstream it
+  -- switched to ("custom-default-backend-<namespace>-<service>").
+  v.atrium_upstream_name = v.atrium_default_upstream_name
   local set = ngx.req.set_header
   set("X-Code", "503")
   set("X-Format", nonempty(v.http_accept or ""))

@@ -1,13 +1,16 @@
 -- Atrium's canaries, with ingress-nginx's rules (balancer.lua
 -- route_to_alternative_balancer). Only locations with a canary run this,
 -- in their access phase; they set:
---   $atrium_canary          "upstream=.. [header=.. [value=..|pattern=<base64>]]
+--   $atrium_canary          "upstream=.. name=.. [header=.. [value=..|pattern=<base64>]]
 --                            [cookie=..] weight=.. total=.."
 --   $atrium_canary_balance  the canary's algorithm (and
 --   $atrium_canary_hash_by  its hash key for chash)
 -- and the main backend's $atrium_upstream, $atrium_balance,
 -- $atrium_hash_by and $atrium_affinity. Choosing the canary points those
--- at it, so the policy balancer needs to know nothing about canaries.
+-- at it, so the policy balancer needs to know nothing about canaries;
+-- the access log keeps the main backend's name in $proxy_upstream_name
+-- and gets the canary's (name=, ingress-nginx's) in
+-- $proxy_alternative_upstream_name, as ingress-nginx's balancer.lua.
 local core = require "atrium"
 local balance = require "atrium_balance"
 
@@ -106,7 +109,7 @@ function M.canary(with_default)
   if r.upstream and core.peers_of(r.upstream) and choose(r, v) then
     local algorithm = v.atrium_canary_balance
     v.atrium_upstream = r.upstream
-    v.atrium_alternative_upstream = r.upstream
+    v.atrium_alternative_upstream = r.name or ""
     v.atrium_balance = algorithm
     if algorithm == "chash" then
       v.atrium_hash_by = v.atrium_canary_hash_by

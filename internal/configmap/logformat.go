@@ -61,7 +61,7 @@ var logVarPrefixes = []string{"http_", "sent_http_", "upstream_http_", "arg_"}
 // "" alias is a variable Atrium has no value for yet: it logs as empty.
 var logAliases = map[string]string{
 	"req_id":                          "atrium_request_id",
-	"proxy_upstream_name":             "atrium_upstream",
+	"proxy_upstream_name":             "atrium_upstream_name",
 	"proxy_alternative_upstream_name": "atrium_alternative_upstream",
 	"namespace":                       "atrium_namespace",
 	"ingress_name":                    "atrium_ingress_name",
@@ -149,7 +149,7 @@ func allowedLogVar(name string) bool {
 var logPathRe = regexp.MustCompile(`^/[A-Za-z0-9._/-]*$`)
 
 func init() {
-	register(Key{Name: "log-format-upstream", Doc: "Access log format: text and nginx variables from an allow-list (request, response, upstream, TLS and header variables; not cookies), plus ingress-nginx's $req_id, $proxy_upstream_name, $namespace, $ingress_name, $service_name, $service_port, $location_path and $proxy_alternative_upstream_name (the canary's upstream when a canary took the request, else empty); default ingress-nginx's: `" + DefaultLogFormat + "`.",
+	register(Key{Name: "log-format-upstream", Doc: "Access log format: text and nginx variables from an allow-list (request, response, upstream, TLS and header variables; not cookies), plus ingress-nginx's $req_id, $proxy_upstream_name, $namespace, $ingress_name, $service_name, $service_port, $location_path and $proxy_alternative_upstream_name (the canary's upstream when a canary took the request, else empty), with ingress-nginx's upstream names (`<namespace>-<service>-<port>`, the port as the Ingress backend gives it, number or name; `upstream-default-backend`; `custom-default-backend-<namespace>-<service>`; `-` for none); default ingress-nginx's: `" + DefaultLogFormat + "`.",
 		Parse: func(v string, c *Config) error {
 			f, err := parseLogFormat(v)
 			if err != nil {

@@ -12,7 +12,7 @@ func TestLogFormat(t *testing.T) {
 	}{
 		{`$remote_addr - [$time_local] "$request" $status`, `$remote_addr - [$time_local] "$request" $status`, false},
 		{`{"ns": "$namespace", "id": "$req_id", "ua": "$http_user_agent"}`, `{"ns": "$atrium_namespace", "id": "$atrium_request_id", "ua": "$http_user_agent"}`, true},
-		{`[$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr`, `[$atrium_upstream] [$atrium_alternative_upstream] $upstream_addr`, false},
+		{`[$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr`, `[$atrium_upstream_name] [$atrium_alternative_upstream] $upstream_addr`, false},
 		{`$status{x};`, `$status{x};`, false},
 	}
 	for _, c := range ok {

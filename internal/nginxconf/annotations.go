@@ -32,9 +32,11 @@ type ingressAnnotations struct {
 	wwwRedirect bool
 	aliases     []string
 	// customErrors are custom-http-errors (nil: not set); defaultUpstream
-	// is default-backend's upstream ("" when unset or unusable).
-	customErrors    []int
-	defaultUpstream string
+	// is default-backend's upstream ("" when unset or unusable), logged
+	// as defaultUpstreamName.
+	customErrors        []int
+	defaultUpstream     string
+	defaultUpstreamName string
 	// serviceUpstream is service-upstream: the ClusterIP, not the endpoints.
 	serviceUpstream bool
 	// headers are custom-headers' response headers.
@@ -252,6 +254,10 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 		// A Service that is missing now may come: a warning, and the
 		// default backends after it answer meanwhile.
 		a.defaultUpstream = b.firstPortBackend(ing.Namespace, *s.DefaultBackend, ref, b.annField("default-backend")).upstream
+		if a.defaultUpstream != "" {
+			// The names are valid: the upstream exists.
+			a.defaultUpstreamName = customDefaultBackendPrefix + ing.Namespace + "-" + *s.DefaultBackend
+		}
 	}
 	a.serviceUpstream = s.ServiceUpstream != nil && *s.ServiceUpstream
 	return a
@@ -282,7 +288,9 @@ func (b *builder) annField(key string) string {
 // res.
 func (a ingressAnnotations) apply(l Location, res backendResult) Location {
 	if a.failClosed {
-		return Location{Match: l.Match, Path: l.Path, Status: 503, Source: l.Source}
+		// As a path whose Service is missing: 503, logged under its
+		// backend's name.
+		return Location{Match: l.Match, Path: l.Path, Status: 503, Source: l.Source, UpstreamName: l.UpstreamName}
 	}
 	if a.redirect != nil {
 		r := *a.redirect

@@ -17,10 +17,49 @@ import (
 type backendResult struct {
 	upstream string
 	status   int
+	// upstreamName is ingress-nginx's name for the backend (see
+	// upstreamName), which the access log prints; set as soon as the
+	// backend's names are valid, even when the backend cannot be used (an
+	// ingress-nginx upstream without endpoints logged its name too).
+	upstreamName string
 	// tlsName is the name of what the upstream stands for, the default
 	// proxy-ssl-name: "<service>.<namespace>.svc", or an ExternalName
 	// Service's external name.
 	tlsName string
+}
+
+// Upstream names in the access log ($proxy_upstream_name and
+// $proxy_alternative_upstream_name) are ingress-nginx's, not Atrium's
+// upstream names: log pipelines and dashboards written for ingress-nginx
+// parse them. Atrium's own names (Upstream.Name) stay what the endpoint
+// table and the Lua balancer key on.
+const (
+	// defaultBackendUpstreamName is ingress-nginx's name for
+	// --default-backend-service.
+	defaultBackendUpstreamName = "upstream-default-backend"
+	// customDefaultBackendPrefix starts ingress-nginx's name for a
+	// default-backend annotation's Service: the prefix, then
+	// "<namespace>-<service>".
+	customDefaultBackendPrefix = "custom-default-backend-"
+	// noUpstreamName is what the access log prints for a request no
+	// upstream was named for (ingress-nginx's "-"), such as the built-in
+	// default backend's 404.
+	noUpstreamName = "-"
+)
+
+// upstreamName is ingress-nginx's upstreamName: "<namespace>-<service>-<port>"
+// with the port as the backend gives it, its number or its name, whatever
+// Service port that resolves to (and with or without service-upstream, or
+// for an ExternalName Service). "" when the backend gives neither. The
+// caller has validated the names, so the result is plain.
+func upstreamName(ns string, be *networkingv1.IngressServiceBackend) string {
+	switch {
+	case be.Port.Name != "":
+		return ns + "-" + be.Name + "-" + be.Port.Name
+	case be.Port.Number > 0 && be.Port.Number <= 65535:
+		return ns + "-" + be.Name + "-" + strconv.Itoa(int(be.Port.Number))
+	}
+	return ""
 }
 
 // backends resolves Ingress backends to upstreams. It indexes Services and
@@ -72,6 +111,7 @@ func (b *backends) resolve(ns string, be *networkingv1.IngressServiceBackend, ob
 			return fail
 		}
 	}
+	fail.upstreamName = upstreamName(ns, be)
 	svc, ok := b.services[ns+"/"+be.Name]
 	if !ok {
 		ps.add(obj, field+".name", ReasonServiceNotFound, "Service %s/%s not found", ns, be.Name)
@@ -107,7 +147,7 @@ func (b *backends) resolve(ns string, be *networkingv1.IngressServiceBackend, ob
 			// one upstream, and the first Ingress decides for all).
 			name := fmt.Sprintf("%s_%s_%d_clusterip", ns, be.Name, sp.Port)
 			b.upstreams[name] = &Upstream{Name: name, Servers: []string{net.JoinHostPort(ip.String(), strconv.Itoa(int(sp.Port)))}}
-			return backendResult{upstream: name, tlsName: tlsName}
+			return backendResult{upstream: name, tlsName: tlsName, upstreamName: fail.upstreamName}
 		}
 		// As ingress-nginx: a headless Service keeps its endpoints.
 		ps.add(obj, field+".name", ReasonNoClusterIP, "service-upstream: Service %s/%s has no ClusterIP (headless); proxying to its endpoints", ns, be.Name)
@@ -116,7 +156,7 @@ func (b *backends) resolve(ns string, be *networkingv1.IngressServiceBackend, ob
 	if _, ok := b.upstreams[name]; !ok {
 		b.upstreams[name] = &Upstream{Name: name, Servers: b.endpoints(ns, be.Name, sp)}
 	}
-	return backendResult{upstream: name, tlsName: tlsName}
+	return backendResult{upstream: name, tlsName: tlsName, upstreamName: fail.upstreamName}
 }
 
 // endpoints lists the ready addresses of a Service port, as ip:port sorted.
@@ -177,7 +217,7 @@ func (b *backends) list() []Upstream {
 // (resolved by the controller, an effect kept out of the core), at the
 // Ingress's port number or the Service port's number.
 func (b *backends) externalName(ns string, svc *corev1.Service, be *networkingv1.IngressServiceBackend, obj ObjectRef, field string, ps *problems) backendResult {
-	fail := backendResult{status: 503}
+	fail := backendResult{status: 503, upstreamName: upstreamName(ns, be)}
 	if b.externalNames == nil {
 		ps.add(obj, field+".name", ReasonServiceTypeRefused, "Service %s/%s is of type ExternalName, which Atrium proxies to only with --allow-external-name-services", ns, be.Name)
 		return fail
@@ -210,7 +250,7 @@ func (b *backends) externalName(ns string, svc *corev1.Service, be *networkingv1
 		sort.Strings(servers)
 		b.upstreams[name] = &Upstream{Name: name, Servers: servers}
 	}
-	return backendResult{upstream: name, tlsName: externalTLSName(svc.Spec.ExternalName)}
+	return backendResult{upstream: name, tlsName: externalTLSName(svc.Spec.ExternalName), upstreamName: fail.upstreamName}
 }
 
 // externalTLSName is an ExternalName Service's external name as a

@@ -278,8 +278,8 @@ func (b *builder) ingress(in ingressInput) {
 	var defEntry *locationEntry
 	if db := ing.Spec.DefaultBackend; db != nil {
 		res := b.backend(ing.Namespace, db, ref, "spec.defaultBackend", ann)
-		loc := ann.apply(Location{Match: MatchPrefix, Path: "/", Upstream: res.upstream, Status: res.status, Source: source,
-			Identity: identity(ing, db, "/")}, res)
+		loc := ann.apply(Location{Match: MatchPrefix, Path: "/", Upstream: res.upstream, UpstreamName: res.upstreamName, Status: res.status,
+			Source: source, Identity: identity(ing, db, "/")}, res)
 		defEntry = &locationEntry{loc: b.withErrors(loc, ann, errorInfo(ing.Namespace, ing.Name, db)), owner: ref, ann: ann}
 		// Only an Ingress without rules speaks for every host (as in
 		// Contour); with rules, its default backend serves its own hosts.
@@ -384,7 +384,8 @@ func (b *builder) path(sb *serverBuild, ing *networkingv1.Ingress, ref ObjectRef
 		return
 	}
 	res := b.backend(ing.Namespace, &p.Backend, ref, field+".backend", ann)
-	loc := Location{Upstream: res.upstream, Status: res.status, Source: source, Identity: identity(ing, &p.Backend, userPath)}
+	loc := Location{Upstream: res.upstream, UpstreamName: res.upstreamName, Status: res.status, Source: source,
+		Identity: identity(ing, &p.Backend, userPath)}
 	info := errorInfo(ing.Namespace, ing.Name, &p.Backend)
 	entry := func(m MatchKind, path string, weak bool) *locationEntry {
 		l := loc
@@ -489,7 +490,11 @@ func (b *builder) defaultBackendService() {
 		b.ps.add(ref, "--default-backend-service", ReasonInvalidField, "%v", err)
 	} else {
 		res := b.firstPortBackend(n.Namespace, n.Name, ref, "--default-backend-service")
-		b.dflt = Location{Match: MatchPrefix, Path: "/", Upstream: res.upstream, Status: res.status, Source: "--default-backend-service " + n.String()}
+		// ingress-nginx's name for it, whichever Service it is (and
+		// whether or not it can be used, as ingress-nginx then answered
+		// from its built-in one under that name).
+		b.dflt = Location{Match: MatchPrefix, Path: "/", Upstream: res.upstream, UpstreamName: defaultBackendUpstreamName, Status: res.status,
+			Source: "--default-backend-service " + n.String()}
 	}
 }
 

@@ -32,8 +32,14 @@ const ReasonCanaryNotApplied Reason = "CanaryNotApplied"
 type Canary struct {
 	// Upstream is the canary's upstream.
 	Upstream string
+	// UpstreamName is ingress-nginx's name for the canary's backend, which
+	// $proxy_alternative_upstream_name logs when the canary takes a
+	// request ($proxy_upstream_name keeps the main backend's, as in
+	// ingress-nginx).
+	UpstreamName string
 	// Rules is $atrium_canary: space-separated key=value words (upstream,
-	// header, value, pattern in base64, cookie, weight, total).
+	// name: UpstreamName, header, value, pattern in base64, cookie,
+	// weight, total).
 	Rules string
 	// Balance is how the canary's endpoints are picked: its own
 	// load-balance or upstream-hash-by, or the main location's affinity
@@ -118,8 +124,8 @@ func (b *builder) readCanary(r annotations.Result, ref ObjectRef) *canaryAnn {
 // rules formats the canary's rules for atrium.lua; every value is
 // validated, the header pattern (a regex, with '$' and braces) goes in
 // base64 so nginx.conf never holds it.
-func (c *canaryAnn) rules(upstream string) string {
-	parts := []string{"upstream=" + upstream}
+func (c *canaryAnn) rules(upstream, name string) string {
+	parts := []string{"upstream=" + upstream, "name=" + name}
 	if c.header != "" {
 		parts = append(parts, "header="+c.header)
 		switch {
@@ -215,8 +221,8 @@ func (b *builder) canaryPath(in ingressInput, host, field string, p *networkingv
 			cb = &Balance{Algorithm: main.Algorithm, Affinity: main.Affinity}
 		}
 		e.loc.Balance = main
-		e.loc.Canary = &Canary{Upstream: res.upstream, Rules: in.ann.canary.rules(res.upstream), Balance: *cb,
-			Source: in.ing.Namespace + "/" + in.ing.Name}
+		e.loc.Canary = &Canary{Upstream: res.upstream, UpstreamName: res.upstreamName, Rules: in.ann.canary.rules(res.upstream, res.upstreamName),
+			Balance: *cb, Source: in.ing.Namespace + "/" + in.ing.Name}
 	}
 }
 

@@ -39,20 +39,26 @@ func errorLocationName(upstream string, code int) string {
 }
 
 // errorLocation returns the error location for code with default backend
-// u ("" for the built-in one), recording it and those it falls back on.
-func (b *builder) errorLocation(u string, code int) string {
+// u ("" for the built-in one), recording it and those it falls back on;
+// upstreamName is what the access log names u (the default-backend
+// annotation's name; --default-backend-service's is b.dflt's, which wins
+// when both are one Service, since they share the location).
+func (b *builder) errorLocation(u, upstreamName string, code int) string {
 	if u == "" {
-		b.errorLocs[builtinErrorLocation] = ErrorLocation{Name: builtinErrorLocation, Code: 404}
+		b.errorLocs[builtinErrorLocation] = ErrorLocation{Name: builtinErrorLocation, Code: 404, UpstreamName: noUpstreamName}
 		return builtinErrorLocation
 	}
 	next := ""
 	if g := b.dflt.Upstream; g != "" && g != u {
-		next = b.errorLocation(g, code)
+		next = b.errorLocation(g, b.dflt.UpstreamName, code)
 	} else {
-		next = b.errorLocation("", code)
+		next = b.errorLocation("", "", code)
+	}
+	if u == b.dflt.Upstream {
+		upstreamName = b.dflt.UpstreamName
 	}
 	name := errorLocationName(u, code)
-	b.errorLocs[name] = ErrorLocation{Name: name, Code: code, Upstream: u, Next: next}
+	b.errorLocs[name] = ErrorLocation{Name: name, Code: code, Upstream: u, Next: next, UpstreamName: upstreamName}
 	return name
 }
 
@@ -71,23 +77,30 @@ func (b *builder) withErrors(l Location, a ingressAnnotations, info ErrorInfo) L
 	if l.Redirect != nil {
 		return l // a redirect is not an error
 	}
-	codes, target := b.globalErrorCodes(), b.dflt.Upstream
+	codes, target, targetName := b.globalErrorCodes(), b.dflt.Upstream, b.dflt.UpstreamName
 	// A refused annotation fails the Ingress closed: none of its own
 	// error answers, only the ConfigMap's.
 	if !a.failClosed {
 		if a.customErrors != nil {
 			codes = a.customErrors
 			if a.defaultUpstream != "" {
-				target = a.defaultUpstream
+				target, targetName = a.defaultUpstream, a.defaultUpstreamName
 			}
 		}
 		if a.defaultUpstream != "" && (l.Upstream != "" || l.Status == 503) {
-			l.DefaultUpstream = a.defaultUpstream
+			l.DefaultUpstream, l.DefaultUpstreamName = a.defaultUpstream, a.defaultUpstreamName
+			if l.UpstreamName == "" {
+				// atrium.lua's default_backend() renames the request, and
+				// nginx lets Lua assign the http-level map's variable only
+				// once a `set` (or a log format printing it) indexes it:
+				// this location's own makes sure.
+				l.UpstreamName = noUpstreamName
+			}
 		}
 	}
 	l.ErrorPages = nil
 	for _, c := range codes {
-		l.ErrorPages = append(l.ErrorPages, ErrorPage{Code: c, Location: b.errorLocation(target, c)})
+		l.ErrorPages = append(l.ErrorPages, ErrorPage{Code: c, Location: b.errorLocation(target, targetName, c)})
 	}
 	if len(l.ErrorPages) > 0 || l.DefaultUpstream != "" {
 		l.ErrorInfo = &info

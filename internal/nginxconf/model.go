@@ -249,6 +249,13 @@ type Location struct {
 	// Upstream names the upstream to proxy to; empty means answer Status
 	// (or proxy to DefaultUpstream when there is one).
 	Upstream string
+	// UpstreamName is what the access log's $proxy_upstream_name prints
+	// for the location's requests: ingress-nginx's name for its backend
+	// (upstreamName, or upstream-default-backend for
+	// --default-backend-service), set like ingress-nginx before anything
+	// answers, so redirects and refusals log it too. "" leaves the
+	// http-level "-".
+	UpstreamName string
 	// Status is returned when there is no upstream (404 no route, 503 broken
 	// backend). An upstream without ready endpoints is not decided here: its
 	// endpoints change without a reload, and nginx answers 503 itself.
@@ -284,6 +291,9 @@ type Location struct {
 	// Upstream is empty because the backend cannot be used (Status is then
 	// only its fallback), with X-Code 503 and the error headers.
 	DefaultUpstream string
+	// DefaultUpstreamName replaces UpstreamName when DefaultUpstream takes
+	// a request: ingress-nginx's "custom-default-backend-<namespace>-<service>".
+	DefaultUpstreamName string
 	// ErrorInfo is what the default backend is told about this location;
 	// set when it has ErrorPages or a DefaultUpstream.
 	ErrorInfo *ErrorInfo
@@ -476,6 +486,11 @@ type ErrorLocation struct {
 	// Next names the error location that answers when Upstream has no
 	// ready endpoint ("" answers 503).
 	Next string
+	// UpstreamName is the access log's $proxy_upstream_name for the
+	// answers of this location, which replaces the failed location's:
+	// ingress-nginx's name of the default backend, noUpstreamName ("-")
+	// for the built-in one.
+	UpstreamName string
 }
 
 // CORS are a location's CORS answers (enable-cors and cors-*), formatted.
@@ -574,6 +589,8 @@ func sameTarget(a, b Location) bool {
 	a.Source, b.Source = "", ""
 	a.Identity, b.Identity = nil, nil   // which Ingress: not what is served
 	a.ErrorInfo, b.ErrorInfo = nil, nil // like Source, it names the Ingress
+	// Only logged: port 80 and port "http" of one Service are one target.
+	a.UpstreamName, b.UpstreamName = "", ""
 	return reflect.DeepEqual(a, b)
 }
 
