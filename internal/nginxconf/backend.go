@@ -35,15 +35,15 @@ type backendResult struct {
 // table and the Lua balancer key on.
 const (
 	// defaultBackendUpstreamName is ingress-nginx's name for
-	// --default-backend-service.
+	// --default-backend-service, and for its internal 404 server when that
+	// flag is unset (Atrium's built-in 404).
 	defaultBackendUpstreamName = "upstream-default-backend"
 	// customDefaultBackendPrefix starts ingress-nginx's name for a
 	// default-backend annotation's Service: the prefix, then
 	// "<namespace>-<service>".
 	customDefaultBackendPrefix = "custom-default-backend-"
 	// noUpstreamName is what the access log prints for a request no
-	// upstream was named for (ingress-nginx's "-"), such as the built-in
-	// default backend's 404.
+	// upstream was named for (ingress-nginx's "-").
 	noUpstreamName = "-"
 )
 

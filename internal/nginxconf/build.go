@@ -478,7 +478,8 @@ func (b *builder) defaultCertificate() {
 // port), which answers unmatched requests and the error pages; without it
 // (or when it is unusable) the built-in default backend answers 404.
 func (b *builder) defaultBackendService() {
-	b.dflt = Location{Match: MatchPrefix, Path: "/", Status: 404, Source: "built-in default backend"}
+	// Logged as ingress-nginx logged its own internal 404 server.
+	b.dflt = Location{Match: MatchPrefix, Path: "/", Status: 404, UpstreamName: defaultBackendUpstreamName, Source: "built-in default backend"}
 	n := b.opts.DefaultBackend
 	if n.Name == "" {
 		return

@@ -45,7 +45,7 @@ func errorLocationName(upstream string, code int) string {
 // when both are one Service, since they share the location).
 func (b *builder) errorLocation(u, upstreamName string, code int) string {
 	if u == "" {
-		b.errorLocs[builtinErrorLocation] = ErrorLocation{Name: builtinErrorLocation, Code: 404, UpstreamName: noUpstreamName}
+		b.errorLocs[builtinErrorLocation] = ErrorLocation{Name: builtinErrorLocation, Code: 404, UpstreamName: defaultBackendUpstreamName}
 		return builtinErrorLocation
 	}
 	next := ""

@@ -488,8 +488,8 @@ type ErrorLocation struct {
 	Next string
 	// UpstreamName is the access log's $proxy_upstream_name for the
 	// answers of this location, which replaces the failed location's:
-	// ingress-nginx's name of the default backend, noUpstreamName ("-")
-	// for the built-in one.
+	// ingress-nginx's name of the default backend (upstream-default-backend
+	// for the built-in one, as ingress-nginx's internal 404 server).
 	UpstreamName string
 }
 

@@ -116,8 +116,9 @@ func TestUpstreamNames(t *testing.T) {
 		t.Errorf("default-backend: %q named %q, want default_errors_80 named custom-default-backend-default-errors", custom.DefaultUpstream, custom.DefaultUpstreamName)
 	}
 	// The error answers name who gives them: the annotation's Service,
-	// then --default-backend-service, then the built-in 404 ("-").
-	want := map[string]string{"default_errors_80": "custom-default-backend-default-errors", "default_global_80": "upstream-default-backend", "": "-"}
+	// then --default-backend-service, then the built-in 404 (logged as
+	// ingress-nginx logged its internal 404 server).
+	want := map[string]string{"default_errors_80": "custom-default-backend-default-errors", "default_global_80": "upstream-default-backend", "": "upstream-default-backend"}
 	var seen int
 	for _, srv := range cfg.Servers {
 		if srv.Host != "custom.test" {
@@ -143,14 +144,14 @@ func TestUpstreamNames(t *testing.T) {
 }
 
 // TestUpstreamNameBuiltinDefault: without --default-backend-service the
-// built-in 404 answers unmatched requests; it is not proxied and names no
-// upstream, so the log keeps the http-level "-".
+// built-in 404 answers unmatched requests, logged as upstream-default-backend
+// as ingress-nginx's internal 404 server was.
 func TestUpstreamNameBuiltinDefault(t *testing.T) {
 	cfg, _, err := Build(upstreamNameSnapshot(), testOptions(t, goldenDir))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l := modelLocation(t, cfg, "", "/"); l.Upstream != "" || l.UpstreamName != "" {
-		t.Errorf("built-in default backend: upstream %q named %q, want none", l.Upstream, l.UpstreamName)
+	if l := modelLocation(t, cfg, "", "/"); l.Upstream != "" || l.UpstreamName != "upstream-default-backend" {
+		t.Errorf("built-in default backend: upstream %q named %q, want none named upstream-default-backend", l.Upstream, l.UpstreamName)
 	}
 }
