@@ -390,6 +390,10 @@ var annotationExamples = []map[string][]string{
 	{"default-backend": {baseService}},
 	{"custom-http-errors": {"404,503", "500,502"}},
 	{"custom-http-errors": {"404,503", "500,502"}, "default-backend": {baseService}, "backend-protocol": {"GRPC"}},
+	// With a 503 page in both values (the no-endpoint check), and without.
+	{"custom-http-errors": {"404,503", "500,503"}, "disable-proxy-intercept-errors": {"true"}},
+	{"custom-http-errors": {"404,503", "503,504"}, "disable-proxy-intercept-errors": {"true"}, "default-backend": {baseService}},
+	{"custom-http-errors": {"404,502", "500,504"}, "disable-proxy-intercept-errors": {"true", "false"}, "default-backend": {baseService}, "backend-protocol": {"GRPC"}},
 	{"service-upstream": {"true"}},
 	{
 		"backend-protocol": {"HTTPS"}, "proxy-ssl-secret": {baseNS + "/atrb-proxy-ssl", baseNS + "/atrb-proxy-ssl2"},
