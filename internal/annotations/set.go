@@ -97,6 +97,7 @@ type Set struct {
 	SessionCookieSameSite                *string // "None", "Lax" or "Strict"
 	SessionCookieConditionalSameSiteNone *bool
 	SessionCookieSecure                  *bool
+	SessionCookiePartitioned             *bool
 	SessionCookieChangeOnFailure         *bool
 
 	// canary and the canary-* annotations, validated.

@@ -412,14 +412,14 @@ var annotationExamples = []map[string][]string{
 		"session-cookie-path": {"/x", "/y/z"}, "session-cookie-domain": {".example.com", "b.example"},
 		"session-cookie-max-age": {"60", "-1"}, "session-cookie-expires": {"3600", "0"}, "session-cookie-samesite": {"None", "lax"},
 		"session-cookie-conditional-samesite-none": {"true", "false"}, "session-cookie-secure": {"true", "false"},
-		"session-cookie-change-on-failure": {"true", "false"},
+		"session-cookie-partitioned": {"true", "false"}, "session-cookie-change-on-failure": {"true", "false"},
 	},
 	{
 		"affinity": {"cookie"}, "affinity-mode": {"persistent", "persistent-drainable"}, "session-cookie-name": {"x", "y"},
 		"session-cookie-path": {"/a", "/b"}, "session-cookie-domain": {"a.example", "b.example"}, "session-cookie-max-age": {"1", "2"},
 		"session-cookie-expires": {"1", "2"}, "session-cookie-samesite": {"Strict", "Lax"},
 		"session-cookie-conditional-samesite-none": {"false", "true"}, "session-cookie-secure": {"false", "true"},
-		"session-cookie-change-on-failure": {"false", "true"}, "backend-protocol": {"GRPC"},
+		"session-cookie-partitioned": {"false", "true"}, "session-cookie-change-on-failure": {"false", "true"}, "backend-protocol": {"GRPC"},
 	},
 	// Canary examples come with a main Ingress (see annotationIngresses).
 	{
