@@ -172,6 +172,18 @@ function M.default_backend()
   set("X-Service-Port", nonempty(v.atrium_err_port or ""))
 end
 
+-- no_endpoint_error runs (rewrite phase, after default_backend or the
+-- canary's choice) only in locations with disable-proxy-intercept-errors
+-- and a custom-http-errors 503: a request whose upstream has no ready
+-- endpoint ends with nginx's own 503, which error_page sends to the
+-- default backend, as ingress-nginx's balancer answers it. The sink's 503
+-- would come back as the endpoints' answer, which these locations pass.
+function M.no_endpoint_error()
+  if not peers_of(ngx.var.atrium_upstream) then
+    return ngx.exit(503)
+  end
+end
+
 -- error_fallback runs (access phase) only in custom-http-errors' error
 -- locations: when their default backend has no ready endpoint, the next
 -- error location ($atrium_next_error) answers instead, as ingress-nginx

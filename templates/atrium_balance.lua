@@ -8,7 +8,7 @@
 --   $atrium_hash_by   chash key: "v:<variable>" and "t:<text>" words
 --   $atrium_affinity  cookie: "name=.. path=.. [domain=..] [max-age=..]
 --                     [expires=..] [samesite=..] [conditional-samesite-none]
---                     [secure] [change-on-failure]"
+--                     [secure] [partitioned] [change-on-failure]"
 local core = require "atrium"
 
 local M = {}
@@ -203,7 +203,8 @@ local function set_cookie(a, value)
   if a["max-age"] then
     parts[#parts + 1] = "Max-Age=" .. a["max-age"]
   end
-  if a.secure or ngx.var.https == "on" then
+  local secure = a.secure or ngx.var.https == "on"
+  if secure then
     parts[#parts + 1] = "Secure"
   end
   parts[#parts + 1] = "HttpOnly"
@@ -213,6 +214,11 @@ local function set_cookie(a, value)
   end
   if samesite then
     parts[#parts + 1] = "SameSite=" .. samesite
+  end
+  -- session-cookie-partitioned: browsers drop a Partitioned cookie that
+  -- is not Secure (CHIPS), so over plain HTTP it stays an ordinary one.
+  if a.partitioned and secure then
+    parts[#parts + 1] = "Partitioned"
   end
   ngx.header["Set-Cookie"] = table.concat(parts, "; ")
 end

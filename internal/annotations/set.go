@@ -58,6 +58,9 @@ type Set struct {
 	ServerAlias       []string
 	DefaultBackend    *string
 	CustomHTTPErrors  []int
+	// DisableProxyInterceptErrors is disable-proxy-intercept-errors: the
+	// endpoints' answers with custom-http-errors codes pass unchanged.
+	DisableProxyInterceptErrors *bool
 	// ServiceUpstream is service-upstream: the Service's ClusterIP instead
 	// of its endpoints.
 	ServiceUpstream *bool
@@ -94,6 +97,7 @@ type Set struct {
 	SessionCookieSameSite                *string // "None", "Lax" or "Strict"
 	SessionCookieConditionalSameSiteNone *bool
 	SessionCookieSecure                  *bool
+	SessionCookiePartitioned             *bool
 	SessionCookieChangeOnFailure         *bool
 
 	// canary and the canary-* annotations, validated.

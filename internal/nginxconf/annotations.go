@@ -37,6 +37,8 @@ type ingressAnnotations struct {
 	customErrors        []int
 	defaultUpstream     string
 	defaultUpstreamName string
+	// passErrors is disable-proxy-intercept-errors.
+	passErrors bool
 	// serviceUpstream is service-upstream: the ClusterIP, not the endpoints.
 	serviceUpstream bool
 	// headers are custom-headers' response headers.
@@ -226,6 +228,7 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 	a.wwwRedirect = s.FromToWWWRedirect != nil && *s.FromToWWWRedirect
 	a.aliases = s.ServerAlias
 	a.customErrors = s.CustomHTTPErrors
+	a.passErrors = s.DisableProxyInterceptErrors != nil && *s.DisableProxyInterceptErrors
 	a.bal = readBalance(s, b.globalLoadBalance())
 	if a.canary != nil {
 		a.bal.affinity = nil // a canary takes the main Ingress's affinity (canary.go)

@@ -68,6 +68,8 @@ type affinityAnn struct {
 	name, path, domain, sameSite         string
 	maxAge, expires                      *int
 	conditional, secure, changeOnFailure bool
+	// partitioned is session-cookie-partitioned.
+	partitioned bool
 }
 
 // defaultCookieName is ingress-nginx's session-cookie-name default.
@@ -100,6 +102,7 @@ func readBalance(s annotations.Set, global string) balanceAnn {
 	}
 	c.conditional = s.SessionCookieConditionalSameSiteNone != nil && *s.SessionCookieConditionalSameSiteNone
 	c.secure = s.SessionCookieSecure != nil && *s.SessionCookieSecure
+	c.partitioned = s.SessionCookiePartitioned != nil && *s.SessionCookiePartitioned
 	c.changeOnFailure = s.SessionCookieChangeOnFailure != nil && *s.SessionCookieChangeOnFailure
 	a.affinity = c
 	return a
@@ -180,7 +183,10 @@ func (c *affinityAnn) spec(userPath string) string {
 	for _, f := range []struct {
 		on   bool
 		word string
-	}{{c.conditional, "conditional-samesite-none"}, {c.secure, "secure"}, {c.changeOnFailure, "change-on-failure"}} {
+	}{
+		{c.conditional, "conditional-samesite-none"}, {c.secure, "secure"}, {c.partitioned, "partitioned"},
+		{c.changeOnFailure, "change-on-failure"},
+	} {
 		if f.on {
 			parts = append(parts, f.word)
 		}

@@ -1,6 +1,7 @@
 package nginxconf
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 
@@ -14,6 +15,8 @@ import (
 //     with one of the codes, from the endpoints (proxy_intercept_errors)
 //     or from nginx, is replaced by the answer of an error location, which
 //     asks the default backend with the URI "/" and the error headers;
+//     with disable-proxy-intercept-errors only nginx's own are (also for
+//     the ConfigMap's codes, where ingress-nginx ignored the annotation);
 //   - the default backend of the ConfigMap key is --default-backend-service;
 //     of the annotation, the default-backend annotation's Service if set.
 //     When the chosen one has no ready endpoint the next answers:
@@ -98,9 +101,20 @@ func (b *builder) withErrors(l Location, a ingressAnnotations, info ErrorInfo) L
 			}
 		}
 	}
-	l.ErrorPages = nil
+	l.ErrorPages, l.PassErrors, l.NoEndpointError = nil, false, false
 	for _, c := range codes {
 		l.ErrorPages = append(l.ErrorPages, ErrorPage{Code: c, Location: b.errorLocation(target, targetName, c)})
+	}
+	if a.passErrors && !a.failClosed && len(l.ErrorPages) > 0 {
+		l.PassErrors = true
+		// ingress-nginx's balancer answers a backend without endpoints
+		// with nginx's own 503 (in the rewrite phase), which error_page
+		// catches whatever proxy_intercept_errors says; Atrium's balancer
+		// proxies to the sink instead, so such a location checks first.
+		// Not for gRPC: there the sink's 503 speaks gRPC, and
+		// proxy_intercept_errors never applied.
+		proxied := l.Upstream != "" || l.DefaultUpstream != ""
+		l.NoEndpointError = proxied && !l.Proxy.GRPC() && slices.ContainsFunc(l.ErrorPages, func(p ErrorPage) bool { return p.Code == 503 })
 	}
 	if len(l.ErrorPages) > 0 || l.DefaultUpstream != "" {
 		l.ErrorInfo = &info

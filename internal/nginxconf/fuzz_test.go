@@ -390,6 +390,10 @@ var annotationExamples = []map[string][]string{
 	{"default-backend": {baseService}},
 	{"custom-http-errors": {"404,503", "500,502"}},
 	{"custom-http-errors": {"404,503", "500,502"}, "default-backend": {baseService}, "backend-protocol": {"GRPC"}},
+	// With a 503 page in both values (the no-endpoint check), and without.
+	{"custom-http-errors": {"404,503", "500,503"}, "disable-proxy-intercept-errors": {"true"}},
+	{"custom-http-errors": {"404,503", "503,504"}, "disable-proxy-intercept-errors": {"true"}, "default-backend": {baseService}},
+	{"custom-http-errors": {"404,502", "500,504"}, "disable-proxy-intercept-errors": {"true", "false"}, "default-backend": {baseService}, "backend-protocol": {"GRPC"}},
 	{"service-upstream": {"true"}},
 	{
 		"backend-protocol": {"HTTPS"}, "proxy-ssl-secret": {baseNS + "/atrb-proxy-ssl", baseNS + "/atrb-proxy-ssl2"},
@@ -408,14 +412,14 @@ var annotationExamples = []map[string][]string{
 		"session-cookie-path": {"/x", "/y/z"}, "session-cookie-domain": {".example.com", "b.example"},
 		"session-cookie-max-age": {"60", "-1"}, "session-cookie-expires": {"3600", "0"}, "session-cookie-samesite": {"None", "lax"},
 		"session-cookie-conditional-samesite-none": {"true", "false"}, "session-cookie-secure": {"true", "false"},
-		"session-cookie-change-on-failure": {"true", "false"},
+		"session-cookie-partitioned": {"true", "false"}, "session-cookie-change-on-failure": {"true", "false"},
 	},
 	{
 		"affinity": {"cookie"}, "affinity-mode": {"persistent", "persistent-drainable"}, "session-cookie-name": {"x", "y"},
 		"session-cookie-path": {"/a", "/b"}, "session-cookie-domain": {"a.example", "b.example"}, "session-cookie-max-age": {"1", "2"},
 		"session-cookie-expires": {"1", "2"}, "session-cookie-samesite": {"Strict", "Lax"},
 		"session-cookie-conditional-samesite-none": {"false", "true"}, "session-cookie-secure": {"false", "true"},
-		"session-cookie-change-on-failure": {"false", "true"}, "backend-protocol": {"GRPC"},
+		"session-cookie-partitioned": {"false", "true"}, "session-cookie-change-on-failure": {"false", "true"}, "backend-protocol": {"GRPC"},
 	},
 	// Canary examples come with a main Ingress (see annotationIngresses).
 	{

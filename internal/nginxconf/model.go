@@ -286,6 +286,16 @@ type Location struct {
 	// ErrorPages send responses with these codes to a named location
 	// (custom-http-errors); the first page of a code wins.
 	ErrorPages []ErrorPage
+	// PassErrors is disable-proxy-intercept-errors: the endpoints' own
+	// answers with ErrorPages codes reach the client unchanged (no
+	// proxy_intercept_errors); the errors nginx makes itself still get
+	// the pages.
+	PassErrors bool
+	// NoEndpointError ends a request whose upstream has no ready endpoint
+	// with nginx's own 503 (Lua, rewrite phase), so that its error page
+	// answers: the sink's 503 is a proxied answer, which PassErrors would
+	// let through. Set with PassErrors and a 503 page, but not for gRPC.
+	NoEndpointError bool
 	// DefaultUpstream is the default-backend annotation's upstream: it
 	// serves the requests when Upstream has no ready endpoint, or when
 	// Upstream is empty because the backend cannot be used (Status is then

@@ -420,3 +420,52 @@ func TestAnnotationsAffinityChangeOnFailure(t *testing.T) {
 		t.Errorf("without change-on-failure: %v %v, want 502 from the stopped pod", r, err)
 	}
 }
+
+// TestAnnotationsAffinityCookiePartitioned: session-cookie-partitioned
+// makes the affinity cookie Partitioned when it is Secure: over HTTPS, and
+// over plain HTTP with session-cookie-secure; otherwise over plain HTTP the
+// cookie stays unpartitioned (browsers drop a Partitioned cookie without
+// Secure).
+func TestAnnotationsAffinityCookiePartitioned(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	deploy(t, ns, "web", 1)
+	host, secure := hostFor(ns, "chips"), hostFor(ns, "chips-secure")
+	createIngress(t, annotated(ns, "chips", host, "web", map[string]string{
+		"affinity": "cookie", "session-cookie-name": "s", "session-cookie-samesite": "None", "session-cookie-partitioned": "true",
+	}))
+	createIngress(t, annotated(ns, "chips-secure", secure, "web", map[string]string{
+		"affinity": "cookie", "session-cookie-name": "s", "session-cookie-secure": "true", "session-cookie-partitioned": "true",
+	}))
+	// cookie checks the affinity cookie of one request for the attributes
+	// in want (true: present).
+	cookie := func(rq request, want map[string]bool) func() error {
+		return func() error {
+			r, err := do(rq)
+			if err != nil {
+				return err
+			}
+			_, l := affinityCookie(r, "s")
+			if l == "" {
+				return fmt.Errorf("%s: no cookie s: %v", rq.host, r.header.Values("Set-Cookie"))
+			}
+			attrs := map[string]bool{}
+			for _, a := range strings.Split(l, ";")[1:] {
+				attrs[strings.TrimSpace(a)] = true
+			}
+			for a, on := range want {
+				if attrs[a] != on {
+					return fmt.Errorf("%s (https %v): Set-Cookie %q, want %s present: %v", rq.host, rq.https, l, a, on)
+				}
+			}
+			return nil
+		}
+	}
+	eventually(t, settle, "Partitioned over HTTPS", cookie(request{host: host, path: "/", https: true},
+		map[string]bool{"Secure": true, "Partitioned": true, "SameSite=None": true}))
+	eventually(t, settle, "Partitioned with session-cookie-secure", cookie(request{host: secure, path: "/"},
+		map[string]bool{"Secure": true, "Partitioned": true}))
+	if err := cookie(request{host: host, path: "/"}, map[string]bool{"Secure": false, "Partitioned": false})(); err != nil {
+		t.Error(err)
+	}
+}

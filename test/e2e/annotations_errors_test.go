@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -93,4 +95,63 @@ func TestAnnotationsCustomHTTPErrors(t *testing.T) {
 		}
 		return errorHeaders(r, map[string]string{"X-Code": "503", "X-Service-Name": "web", "X-Service-Port": "http", "X-Namespace": ns})
 	})
+}
+
+// TestAnnotationsDisableProxyInterceptErrors: with custom-http-errors and
+// disable-proxy-intercept-errors, the endpoints' own answers with the
+// listed codes reach the client unchanged, while the errors nginx makes
+// itself still get the error pages: a path whose Service has no ready
+// endpoint is served by default-backend, and once that has none either,
+// the 503 goes on to Atrium's default backend (404) instead of passing.
+func TestAnnotationsDisableProxyInterceptErrors(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	deploy(t, ns, "web", 1)
+	deploy(t, ns, "errors", 1)
+	deploy(t, ns, "idle", 0)
+	host := hostFor(ns, "pass")
+	ing := ingress(ns, "pass", rule(host, prefix("/", "web"), prefix("/idle", "idle")))
+	ing.Annotations = map[string]string{
+		annPrefix + "custom-http-errors": "500,503", annPrefix + "default-backend": "errors",
+		annPrefix + "disable-proxy-intercept-errors": "true",
+	}
+	createIngress(t, ing)
+	eventually(t, settle, "served", expect(request{host: host, path: "/"}, 200, "web-"))
+
+	// web's 500 and 503 pass (the errors Service would also answer with
+	// the status the client asks for, so the pod tells who answered).
+	for _, code := range []int{500, 503} {
+		rq := request{host: host, path: "/shop", header: http.Header{"X-Echo-Status": {strconv.Itoa(code)}}}
+		eventually(t, settle, fmt.Sprintf("web's %d passes", code), expect(rq, code, "web-"))
+	}
+
+	// No ready endpoint: default-backend serves, as without the annotation.
+	eventually(t, settle, "default-backend serves the idle Service's path", func() error {
+		r, err := get(host, "/idle/x")
+		if err != nil {
+			return err
+		}
+		if r.status != 200 || !strings.HasPrefix(r.pod(), "errors-") || r.echo.Path != "/idle/x" {
+			return errorf("got %v, want 200 from errors-* for /idle/x", r)
+		}
+		return errorHeaders(r, map[string]string{"X-Code": "503", "X-Service-Name": "idle"})
+	})
+
+	// Neither has one: nginx's own 503 gets the error page, whose default
+	// backend has no endpoint either, so Atrium's built-in 404 answers.
+	scale(t, ns, "errors", 0)
+	eventually(t, settle, "no endpoint anywhere: the 503 page (built-in 404)", func() error {
+		r, err := get(host, "/idle/x")
+		if err != nil {
+			return err
+		}
+		if r.status != 404 || r.echo != nil {
+			return errorf("got %v, want Atrium's 404", r)
+		}
+		return nil
+	})
+	// web's own 503 still passes.
+	if err := expect(request{host: host, path: "/", header: http.Header{"X-Echo-Status": {"503"}}}, 503, "web-")(); err != nil {
+		t.Error(err)
+	}
 }
