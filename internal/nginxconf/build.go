@@ -371,12 +371,13 @@ func (b *builder) path(sb *serverBuild, ing *networkingv1.Ingress, ref ObjectRef
 	asRegex := regexHost && pt != networkingv1.PathTypeExact
 	rw := ann.rewrite(userPath)
 	var err error
-	switch {
-	case asRegex || rw != nil:
+	if asRegex || rw != nil {
 		if err = validateRegexPath(userPath); err != nil && regexHost && regexBy != ing.Namespace+"/"+ing.Name {
 			err = fmt.Errorf("%v (paths on host %q are regular expressions: use-regex or rewrite-target on Ingress %s)", err, sb.host, regexBy)
 		}
-	default:
+	}
+	// An Exact path is also a literal location (its rewrite's regex aside).
+	if err == nil && !asRegex {
 		err = validatePath(userPath)
 	}
 	if err != nil {
