@@ -144,8 +144,10 @@ type Set struct {
 	AuthSignin              *string // an absolute URL or a path
 	AuthSigninRedirectParam *string
 	AuthResponseHeaders     []string // in the order given, without duplicates
-	AuthRequestRedirect     *string
-	AuthAlwaysSetCookie     *bool
+	// AuthProxySetHeaders names the ConfigMap of auth-proxy-set-headers.
+	AuthProxySetHeaders *ObjectName
+	AuthRequestRedirect *string
+	AuthAlwaysSetCookie *bool
 	// auth-cache-key (validated as upstream-hash-by's key, without the
 	// regex captures) and auth-cache-duration (proxy_cache_valid
 	// arguments, validated).

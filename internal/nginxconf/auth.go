@@ -13,6 +13,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/atrium-ingress/atrium/internal/annotations"
+	"github.com/atrium-ingress/atrium/internal/configmap"
 )
 
 // Authentication per location, as ingress-nginx has it: auth-type basic
@@ -141,7 +142,8 @@ func (b *builder) externalAuth(ref ObjectRef, r annotations.Result, a *ingressAn
 		b.ignoredWithout(ref, r, "auth-url", map[string]bool{"auth-method": s.AuthMethod != nil, "auth-signin": s.AuthSignin != nil,
 			"auth-signin-redirect-param": s.AuthSigninRedirectParam != nil, "auth-response-headers": s.AuthResponseHeaders != nil,
 			"auth-request-redirect": s.AuthRequestRedirect != nil, "auth-always-set-cookie": s.AuthAlwaysSetCookie != nil,
-			"auth-cache-key": s.AuthCacheKey != nil, "auth-cache-duration": s.AuthCacheDuration != nil})
+			"auth-cache-key": s.AuthCacheKey != nil, "auth-cache-duration": s.AuthCacheDuration != nil,
+			"auth-proxy-set-headers": s.AuthProxySetHeaders != nil})
 		return
 	}
 	fail := func(key, format string, args ...any) {
@@ -166,6 +168,14 @@ func (b *builder) externalAuth(ref ObjectRef, r annotations.Result, a *ingressAn
 		}
 		e.ResponseHeaders = append(e.ResponseHeaders, AuthResponseHeader{Name: h,
 			Upstream: "upstream_http_" + strings.ToLower(strings.ReplaceAll(h, "-", "_")), Var: "atrium_auth_h" + strconv.Itoa(i)})
+	}
+	if n := s.AuthProxySetHeaders; n != nil {
+		hs, err := b.authProxySetHeaders(ref.Namespace, *n)
+		if err != nil {
+			fail("auth-proxy-set-headers", "%v", err)
+			return
+		}
+		e.ProxySetHeaders = hs
 	}
 	if s.AuthSignin != nil {
 		param := "rd"
@@ -203,4 +213,42 @@ func signin(u, param string) *Signin {
 		return &Signin{URL: u}
 	}
 	return &Signin{URL: u + "&" + param + "=", AddRedirect: true}
+}
+
+// authRequestHeaders are the headers the auth location sends the service
+// itself, beyond reservedRequestHeaders: auth-proxy-set-headers may not
+// name them.
+var authRequestHeaders = map[string]bool{
+	"x-original-url": true, "x-original-method": true, "x-original-uri": true, "x-sent-from": true, "x-auth-request-redirect": true,
+}
+
+// authProxySetHeaders reads auth-proxy-set-headers' ConfigMap: in the
+// Ingress's namespace, names as custom-headers', values with allow-listed
+// variables (configmap.ParseVarText), none of the headers Atrium sets.
+func (b *builder) authProxySetHeaders(ns string, n annotations.ObjectName) ([]Header, error) {
+	if n.Namespace != ns {
+		return nil, fmt.Errorf("ConfigMap %s is not in the Ingress's namespace %s", n, ns)
+	}
+	cm, ok := b.configMaps[n.String()]
+	if !ok {
+		return nil, fmt.Errorf("ConfigMap %s not found", n)
+	}
+	if why := cm.Annotations[DroppedDataAnnotation]; why != "" {
+		return nil, fmt.Errorf("ConfigMap %s: %s", n, why)
+	}
+	hs, err := CustomHeaders(cm.Data)
+	if err != nil {
+		return nil, fmt.Errorf("ConfigMap %s: %v", n, err)
+	}
+	for i, h := range hs {
+		if name := strings.ToLower(h.Name); reservedRequestHeaders[name] || authRequestHeaders[name] {
+			return nil, fmt.Errorf("ConfigMap %s: header %q is sent to the auth service by Atrium itself", n, h.Name)
+		}
+		v, err := configmap.ParseVarText(h.Value)
+		if err != nil {
+			return nil, fmt.Errorf("ConfigMap %s: header %s: %v", n, h.Name, err)
+		}
+		hs[i].Value = v
+	}
+	return hs, nil
 }

@@ -455,6 +455,7 @@ var annotationExamples = []map[string][]string{
 	},
 	{"auth-url": {"http://[2001:db8::20]/atrium-auth", "http://198.18.0.20/a"}, "auth-signin": {"https://a.example/start?rd=https://b.example/", "/s?rd=1"}},
 	{"auth-url": {"http://198.18.0.20/atrium-auth"}, "auth-response-headers": {"X-Auth-User, X-Auth-Email"}, "backend-protocol": {"GRPC"}},
+	{"auth-url": {"http://198.18.0.20/atrium-auth"}, "auth-proxy-set-headers": {baseNS + "/atrb-authhdrs", baseNS + "/atrb-authhdrs2"}},
 	{
 		"auth-url":       {"http://198.18.0.20/atrium-auth", "https://198.18.0.21:8443/x?y=1"},
 		"auth-cache-key": {"$http_authorization", "${cookie_session}-$remote_user:$arg_t"}, "proxy-buffering": {"off"},
@@ -661,6 +662,9 @@ func baselineSnapshot(t testing.TB) Snapshot {
 		ConfigMaps: []*corev1.ConfigMap{
 			{ObjectMeta: metav1.ObjectMeta{Namespace: baseNS, Name: "atrb-headers"}, Data: map[string]string{"X-Atrium-A": "atrium-header-value"}},
 			{ObjectMeta: metav1.ObjectMeta{Namespace: baseNS, Name: "atrb-headers2"}, Data: map[string]string{"X-Atrium-A": "other-value"}},
+			// Named only by the auth-proxy-set-headers example.
+			{ObjectMeta: metav1.ObjectMeta{Namespace: baseNS, Name: "atrb-authhdrs"}, Data: map[string]string{"X-Atrium-Tenant": "atrium-tenant-a"}},
+			{ObjectMeta: metav1.ObjectMeta{Namespace: baseNS, Name: "atrb-authhdrs2"}, Data: map[string]string{"X-Atrium-Tenant": "atrium-tenant-b"}},
 		},
 	}
 }

@@ -414,6 +414,9 @@ type ExternalAuth struct {
 	RequestRedirect string
 	// ResponseHeaders are passed from the service's answer to the endpoints.
 	ResponseHeaders []AuthResponseHeader
+	// ProxySetHeaders are auth-proxy-set-headers', sent to the service
+	// (values with allow-listed variables, configmap.ParseVarText).
+	ProxySetHeaders []Header
 	AlwaysSetCookie bool
 	// Signin is where a 401 is redirected (nil: the 401 is the answer).
 	Signin *Signin

@@ -409,8 +409,10 @@ func references(ings []*networkingv1.Ingress, o nginxconf.Options) refs {
 			}
 			r.add("Secret", types.NamespacedName{Namespace: ns, Name: n.Name})
 		}
-		if n := set.CustomHeaders; n != nil {
-			r.add("ConfigMap", types.NamespacedName{Namespace: n.Namespace, Name: n.Name})
+		for _, n := range []*annotations.ObjectName{set.CustomHeaders, set.AuthProxySetHeaders} {
+			if n != nil {
+				r.add("ConfigMap", types.NamespacedName{Namespace: n.Namespace, Name: n.Name})
+			}
 		}
 		// default-backend names a Service whose endpoints error pages and
 		// endpoint-less paths use.

@@ -177,7 +177,8 @@ func authSeen(r *result) (*echo.AuthRequest, error) {
 // cookie; the service gets ingress-nginx's headers and no body; the
 // location's own settings survive the subrequest; auth-signin redirects a
 // 401 with the original URL; auth-method and auth-request-redirect are
-// sent; an allowlist still applies; an unreachable service is a 500.
+// sent, and auth-proxy-set-headers' headers with their variables; an
+// allowlist still applies; an unreachable service is a 500.
 func TestAnnotationsExternalAuth(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
@@ -193,8 +194,9 @@ func TestAnnotationsExternalAuth(t *testing.T) {
 	add("plain", map[string]string{"auth-url": authURL + "?from=plain", "auth-response-headers": headers,
 		"upstream-vhost": "internal.example", "x-forwarded-prefix": "/shop"})
 	add("signin", map[string]string{"auth-url": authURL, "auth-signin": "https://login.example.com/start?app=1"})
+	createConfigMap(t, ns, "auth-headers", map[string]string{"X-Auth-Tenant": "acme", "X-Via-Method": "m=${request_method}"})
 	add("method", map[string]string{"auth-url": authURL, "auth-method": "POST", "auth-request-redirect": "https://back.example.com/x",
-		"auth-response-headers": headers, "auth-always-set-cookie": "true"})
+		"auth-response-headers": headers, "auth-always-set-cookie": "true", "auth-proxy-set-headers": ns + "/auth-headers"})
 	add("denied", map[string]string{"auth-url": authURL, "allowlist-source-range": "192.0.2.1/32"})
 	add("down", map[string]string{"auth-url": base + ":81" + echo.AuthPath})
 	bearer := func(user string) http.Header { return http.Header{"Authorization": {"Bearer " + user}} }
@@ -288,7 +290,8 @@ func TestAnnotationsExternalAuth(t *testing.T) {
 			return err
 		}
 		if seen.Method != "POST" || seen.Headers.Get("X-Original-Method") != "GET" || seen.Headers.Get("X-Original-URI") != "/m" ||
-			seen.Headers.Get("X-Scheme") != "http" || seen.Headers.Get("X-Auth-Request-Redirect") != "https://back.example.com/x" {
+			seen.Headers.Get("X-Scheme") != "http" || seen.Headers.Get("X-Auth-Request-Redirect") != "https://back.example.com/x" ||
+			seen.Headers.Get("X-Auth-Tenant") != "acme" || seen.Headers.Get("X-Via-Method") != "m=GET" {
 			return errorf("the auth service saw %s and %v", seen.Method, seen.Headers)
 		}
 		return nil
