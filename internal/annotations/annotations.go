@@ -128,3 +128,15 @@ func Markdown(prefix string) string {
 	}
 	return b.String()
 }
+
+// CheckValue says whether value is valid for the annotation key (without
+// prefix), so that a setting elsewhere (the ConfigMap's global-auth-*)
+// takes the annotation's values with the same validator.
+func CheckValue(key, value string) error {
+	d, ok := registry[key]
+	if !ok {
+		return fmt.Errorf("no annotation %q", key)
+	}
+	var s Set
+	return d.Parse(value, &s)
+}

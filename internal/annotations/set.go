@@ -144,6 +144,8 @@ type Set struct {
 	AuthSignin              *string // an absolute URL or a path
 	AuthSigninRedirectParam *string
 	AuthResponseHeaders     []string // in the order given, without duplicates
+	// EnableGlobalAuth is enable-global-auth (nil: true).
+	EnableGlobalAuth *bool
 	// AuthProxySetHeaders names the ConfigMap of auth-proxy-set-headers.
 	AuthProxySetHeaders *ObjectName
 	AuthRequestRedirect *string

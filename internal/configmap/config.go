@@ -69,6 +69,11 @@ type Config struct {
 	// AllowedResponseHeaders are the header names the custom-headers
 	// annotation may set (global-allowed-response-headers); exact names.
 	AllowedResponseHeaders []string
+	// GlobalAuth is global-auth-*: auth-url and its companions for every
+	// Ingress without its own (URL "": none); NoAuthLocations are path
+	// prefixes it leaves out.
+	GlobalAuth      GlobalAuth
+	NoAuthLocations []string
 	// AddHeaders and ProxySetHeaders name ConfigMaps ("namespace/name",
 	// "" for none) of response headers for every answer and of request
 	// headers for every endpoint.
@@ -102,6 +107,7 @@ func Defaults() Config {
 		HSTSIncludeSubdomains:  true,
 		SSLRedirect:            true,
 		HTTPRedirectCode:       "308",
+		NoAuthLocations:        []string{"/.well-known/acme-challenge"},
 		NoTLSRedirectLocations: []string{"/.well-known/acme-challenge"},
 		UseHTTP2:               true,
 

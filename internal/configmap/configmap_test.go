@@ -72,9 +72,11 @@ func TestInvalidKeepsPrevious(t *testing.T) {
 		"add-headers":            "ns/x; more_set_headers a",
 		"proxy-set-headers":      "headers",
 		"http-redirect-code":     "303",
+		"global-auth-url":        "http://auth.example.com/$request_uri",
+		"no-auth-locations":      "/ok, x;",
 	}, prev)
-	if len(r.Invalid) != 14 {
-		t.Fatalf("%d refused, want 14: %+v", len(r.Invalid), r.Invalid)
+	if len(r.Invalid) != 16 {
+		t.Fatalf("%d refused, want 16: %+v", len(r.Invalid), r.Invalid)
 	}
 	if r.Config.ProxyBodySize != "20m" || !reflect.DeepEqual(r.Config.BlockCIDRs, []string{"10.0.0.0/8"}) {
 		t.Errorf("previous values not kept: %q %v", r.Config.ProxyBodySize, r.Config.BlockCIDRs)

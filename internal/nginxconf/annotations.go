@@ -56,6 +56,9 @@ type ingressAnnotations struct {
 	// basicAuth and extAuth are auth-type basic and auth-url.
 	basicAuth *BasicAuth
 	extAuth   *ExternalAuth
+	// globalAuth: extAuth is the ConfigMap's global-auth-url, which
+	// no-auth-locations leaves out.
+	globalAuth bool
 	// clientAuth is auth-tls for the Ingress's hosts; clientAuthError says
 	// its Secret cannot be used (the hosts then answer 403).
 	clientAuth      *ClientAuth

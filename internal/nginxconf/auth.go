@@ -135,7 +135,8 @@ var reservedRequestHeaders = map[string]bool{
 	"ssl-client-cert": true, "ssl-client-verify": true, "ssl-client-subject-dn": true, "ssl-client-issuer-dn": true,
 }
 
-// externalAuth applies auth-url and its companions.
+// externalAuth applies auth-url and its companions, or without auth-url
+// the ConfigMap's global-auth-url unless enable-global-auth is "false".
 func (b *builder) externalAuth(ref ObjectRef, r annotations.Result, a *ingressAnnotations) {
 	s := r.Set
 	if s.AuthURL == nil {
@@ -144,15 +145,39 @@ func (b *builder) externalAuth(ref ObjectRef, r annotations.Result, a *ingressAn
 			"auth-request-redirect": s.AuthRequestRedirect != nil, "auth-always-set-cookie": s.AuthAlwaysSetCookie != nil,
 			"auth-cache-key": s.AuthCacheKey != nil, "auth-cache-duration": s.AuthCacheDuration != nil,
 			"auth-proxy-set-headers": s.AuthProxySetHeaders != nil})
+		if s.EnableGlobalAuth == nil || *s.EnableGlobalAuth {
+			b.applyGlobalAuth(a)
+		}
 		return
 	}
 	fail := func(key, format string, args ...any) {
 		a.failClosed = true
 		b.ps.add(ref, b.annField(key), ReasonInvalidAnnotation, "%s; the Ingress's paths answer 503 until it is fixed", fmt.Sprintf(format, args...))
 	}
+	e := b.newExternalAuth(s, fail)
+	if e == nil {
+		return
+	}
+	if s.AuthCacheKey == nil {
+		b.ignoredWithout(ref, r, "auth-cache-key", map[string]bool{"auth-cache-duration": s.AuthCacheDuration != nil})
+	}
+	if n := s.AuthProxySetHeaders; n != nil {
+		hs, err := b.authProxySetHeaders(ref.Namespace, *n)
+		if err != nil {
+			fail("auth-proxy-set-headers", "%v", err)
+			return
+		}
+		e.ProxySetHeaders = hs
+	}
+	a.extAuth = e
+}
+
+// newExternalAuth builds auth-url's settings from validated values, or
+// calls fail (with the annotation key without prefix) and returns nil.
+func (b *builder) newExternalAuth(s annotations.Set, fail func(key, format string, args ...any)) *ExternalAuth {
 	if net.ParseIP(s.AuthURLHost) == nil && len(b.opts.Resolvers) == 0 {
 		fail("auth-url", "host %q cannot be resolved: the controller has no nameserver (/etc/resolv.conf); use an IP address", s.AuthURLHost)
-		return
+		return nil
 	}
 	e := &ExternalAuth{URL: *s.AuthURL, Host: s.AuthURLHost, AlwaysSetCookie: s.AuthAlwaysSetCookie != nil && *s.AuthAlwaysSetCookie}
 	if s.AuthMethod != nil {
@@ -164,18 +189,10 @@ func (b *builder) externalAuth(ref ObjectRef, r annotations.Result, a *ingressAn
 	for i, h := range s.AuthResponseHeaders {
 		if reservedRequestHeaders[strings.ToLower(h)] {
 			fail("auth-response-headers", "header %q is set by Atrium itself and cannot come from the auth service", h)
-			return
+			return nil
 		}
 		e.ResponseHeaders = append(e.ResponseHeaders, AuthResponseHeader{Name: h,
 			Upstream: "upstream_http_" + strings.ToLower(strings.ReplaceAll(h, "-", "_")), Var: "atrium_auth_h" + strconv.Itoa(i)})
-	}
-	if n := s.AuthProxySetHeaders; n != nil {
-		hs, err := b.authProxySetHeaders(ref.Namespace, *n)
-		if err != nil {
-			fail("auth-proxy-set-headers", "%v", err)
-			return
-		}
-		e.ProxySetHeaders = hs
 	}
 	if s.AuthSignin != nil {
 		param := "rd"
@@ -193,10 +210,8 @@ func (b *builder) externalAuth(ref ObjectRef, r annotations.Result, a *ingressAn
 		for _, v := range valid {
 			e.Cache.Valid = append(e.Cache.Valid, strings.Fields(v))
 		}
-	} else {
-		b.ignoredWithout(ref, r, "auth-cache-key", map[string]bool{"auth-cache-duration": s.AuthCacheDuration != nil})
 	}
-	a.extAuth = e
+	return e
 }
 
 // signin is ingress-nginx's buildAuthSignURL: the redirect parameter
@@ -251,4 +266,33 @@ func (b *builder) authProxySetHeaders(ns string, n annotations.ObjectName) ([]He
 		hs[i].Value = v
 	}
 	return hs, nil
+}
+
+// applyGlobalAuth gives an Ingress without auth-url the ConfigMap's
+// global-auth-url, as ingress-nginx: its paths under no-auth-locations
+// are left out (see config). A global auth that cannot be built fails the
+// Ingress closed: it never lets a request through unauthenticated.
+func (b *builder) applyGlobalAuth(a *ingressAnnotations) {
+	g := b.global()
+	if g.GlobalAuth.URL == "" {
+		return
+	}
+	if !b.globalAuthDone {
+		b.globalAuthDone = true
+		r := annotations.Parse(g.GlobalAuth.Annotations(annotations.DefaultPrefix), annotations.DefaultPrefix)
+		for _, inv := range r.Invalid { // checked by package configmap already
+			b.globalProblem("global-"+strings.TrimPrefix(inv.Key, annotations.DefaultPrefix+"/"), ReasonInvalidAnnotation, "%s; the paths it covers answer 503", inv.Problem)
+		}
+		if len(r.Invalid) == 0 {
+			b.globalAuth = b.newExternalAuth(r.Set, func(key, format string, args ...any) {
+				b.globalProblem("global-"+key, ReasonInvalidAnnotation, "%s; the paths it covers answer 503", fmt.Sprintf(format, args...))
+			})
+		}
+	}
+	if b.globalAuth == nil {
+		a.failClosed = true
+		return
+	}
+	// Shared: authLocations copies it for each location.
+	a.extAuth, a.globalAuth = b.globalAuth, true
 }

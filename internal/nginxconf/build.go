@@ -126,6 +126,10 @@ func SelectIngresses(s Snapshot, o Options) []*networkingv1.Ingress {
 
 // builder holds the state of one Build.
 type builder struct {
+	// globalAuth is the ConfigMap's global-auth-url, built once when an
+	// Ingress first needs it (globalAuthDone); nil after a problem.
+	globalAuth     *ExternalAuth
+	globalAuthDone bool
 	opts    Options
 	be      *backends
 	secrets map[string]*corev1.Secret

@@ -114,8 +114,11 @@ func (b *builder) config() *Config {
 		haveRoot := false
 		for k, e := range sb.locations {
 			l := e.loc
-			l.RedirectHTTPS = e.ann.redirectHTTPS(srv.TLS, cfg.G.SSLRedirect) && !noTLSRedirect(l.Path, cfg.G.NoTLSRedirectLocations)
+			l.RedirectHTTPS = e.ann.redirectHTTPS(srv.TLS, cfg.G.SSLRedirect) && !pathUnderAny(l.Path, cfg.G.NoTLSRedirectLocations)
 			l.RedirectKeepSlash = l.RedirectHTTPS && e.ann.keepSlash
+			if e.ann.globalAuth && pathUnderAny(l.Path, cfg.G.NoAuthLocations) {
+				l.ExternalAuth = nil
+			}
 			srv.Locations = append(srv.Locations, l)
 			if (k.match == MatchPrefix || k.match == MatchRegex) && k.path == "/" {
 				haveRoot = true // a regex "^/" matches every request the fallback would
@@ -123,8 +126,11 @@ func (b *builder) config() *Config {
 		}
 		if !haveRoot {
 			l := sb.fallback.loc
-			l.RedirectHTTPS = sb.fallback.ann.redirectHTTPS(srv.TLS, cfg.G.SSLRedirect) && !noTLSRedirect(l.Path, cfg.G.NoTLSRedirectLocations)
+			l.RedirectHTTPS = sb.fallback.ann.redirectHTTPS(srv.TLS, cfg.G.SSLRedirect) && !pathUnderAny(l.Path, cfg.G.NoTLSRedirectLocations)
 			l.RedirectKeepSlash = l.RedirectHTTPS && sb.fallback.ann.keepSlash
+			if sb.fallback.ann.globalAuth && pathUnderAny(l.Path, cfg.G.NoAuthLocations) {
+				l.ExternalAuth = nil
+			}
 			srv.Locations = append(srv.Locations, l)
 		}
 		srv.Locations = append(srv.Locations, noAutoRedirect(srv.Locations)...)

@@ -45,11 +45,12 @@ func fullForwardedFor(g configmap.Config) bool {
 	return g.UseForwardedHeaders && g.ComputeFullForwardedFor
 }
 
-// noTLSRedirect: no-tls-redirect-locations, compared with the Ingress
-// path as ingress-nginx does (a prefix of the path as written, so a
-// cert-manager solver's Exact /.well-known/acme-challenge/<token> path is
-// served over plain HTTP on a host with TLS).
-func noTLSRedirect(path string, prefixes []string) bool {
+// pathUnderAny: no-tls-redirect-locations and no-auth-locations, compared
+// with the Ingress path as ingress-nginx does (a prefix of the path as
+// written, so a cert-manager solver's Exact
+// /.well-known/acme-challenge/<token> path is served over plain HTTP on a
+// host with TLS, and without global auth).
+func pathUnderAny(path string, prefixes []string) bool {
 	for _, p := range prefixes {
 		if strings.HasPrefix(path, p) {
 			return true

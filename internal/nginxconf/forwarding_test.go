@@ -58,7 +58,7 @@ func TestNoTLSRedirect(t *testing.T) {
 	for path, want := range map[string]bool{
 		"/.well-known/acme-challenge/tok": true, "/healthz": true, "/": false, "/app/health": false,
 	} {
-		if got := noTLSRedirect(path, list); got != want {
+		if got := pathUnderAny(path, list); got != want {
 			t.Errorf("%s: %v, want %v", path, got, want)
 		}
 	}

@@ -456,6 +456,8 @@ var annotationExamples = []map[string][]string{
 	{"auth-url": {"http://[2001:db8::20]/atrium-auth", "http://198.18.0.20/a"}, "auth-signin": {"https://a.example/start?rd=https://b.example/", "/s?rd=1"}},
 	{"auth-url": {"http://198.18.0.20/atrium-auth"}, "auth-response-headers": {"X-Auth-User, X-Auth-Email"}, "backend-protocol": {"GRPC"}},
 	{"auth-url": {"http://198.18.0.20/atrium-auth"}, "auth-proxy-set-headers": {baseNS + "/atrb-authhdrs", baseNS + "/atrb-authhdrs2"}},
+	// Without a global-auth-url in the baseline, it changes nothing.
+	{"enable-global-auth": {"false", "true"}},
 	{
 		"auth-url":       {"http://198.18.0.20/atrium-auth", "https://198.18.0.21:8443/x?y=1"},
 		"auth-cache-key": {"$http_authorization", "${cookie_session}-$remote_user:$arg_t"}, "proxy-buffering": {"off"},
@@ -1781,6 +1783,11 @@ var fuzzSeeds = []fuzzSeed{
 	})},
 	{"annotation-rewrite-target-exact", seedWith(func(in *fuzzInput) {
 		in.Path, in.PathType, in.AnnKey, in.AnnValue = "/e(x)act", 0, annotationPrefix+"rewrite-target", "/$1/x"
+	})},
+	// A '$' in an Exact path: valid in the rewrite's regex, not in the
+	// literal location (it failed the whole render once).
+	{"annotation-rewrite-target-exact-dollar", seedWith(func(in *fuzzInput) {
+		in.Path, in.PathType, in.AnnKey, in.AnnValue = "/($)", 0, annotationPrefix+"rewrite-target", "/$1"
 	})},
 	{"annotation-rewrite-target-variable", seedWith(func(in *fuzzInput) {
 		in.Path, in.PathType, in.AnnKey, in.AnnValue = "/(.*)", 2, annotationPrefix+"rewrite-target", "/$host$request_uri"

@@ -71,3 +71,38 @@ func TestGlobalHeadersProblems(t *testing.T) {
 		})
 	}
 }
+
+// TestGlobalAuthProblem: a global-auth-url Atrium cannot use (a host name
+// without a nameserver) fails the Ingresses it covers closed, with one
+// problem on the controller's ConfigMap; enable-global-auth "false" keeps
+// an Ingress serving.
+func TestGlobalAuthProblem(t *testing.T) {
+	source := ObjectRef{Kind: "ConfigMap", Namespace: "ingress", Name: "atrium"}
+	snap, o := loadCase(t, "testdata/cases/global-auth")
+	r := configmap.Parse(map[string]string{"global-auth-url": "http://auth.example.com/check"}, configmap.Defaults())
+	o.Global, o.GlobalSource, o.Resolvers = &r.Config, source, nil
+	cfg, probs, err := Build(snap, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	for _, p := range probs {
+		if p.Object == source {
+			found = append(found, p.Field+": "+p.Message)
+		}
+	}
+	if len(found) != 1 || !strings.HasPrefix(found[0], "data[global-auth-url]: ") || !strings.Contains(found[0], "cannot be resolved") {
+		t.Errorf("problems %q, want one on data[global-auth-url]", found)
+	}
+	status := map[string]int{}
+	for _, srv := range cfg.Servers {
+		for _, l := range srv.Locations {
+			if l.Path == "/" {
+				status[srv.Host] = l.Status
+			}
+		}
+	}
+	if status["covered.example.com"] != 503 || status["open.example.com"] != 0 {
+		t.Errorf("statuses %v: want covered 503 (fail closed), open proxied (0)", status)
+	}
+}
