@@ -130,9 +130,9 @@ type builder struct {
 	// Ingress first needs it (globalAuthDone); nil after a problem.
 	globalAuth     *ExternalAuth
 	globalAuthDone bool
-	opts    Options
-	be      *backends
-	secrets map[string]*corev1.Secret
+	opts           Options
+	be             *backends
+	secrets        map[string]*corev1.Secret
 	// configMaps are the snapshot's ConfigMaps by namespace/name.
 	configMaps map[string]*corev1.ConfigMap
 	ps         problems

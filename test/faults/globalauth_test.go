@@ -49,7 +49,9 @@ func TestGlobalAuth(t *testing.T) {
 	if _, err := cs.CoreV1().ConfigMaps("default").Create(ctx, cm, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cs.CoreV1().ConfigMaps("default").Delete(context.Background(), cm.Name, metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = cs.CoreV1().ConfigMaps("default").Delete(context.Background(), cm.Name, metav1.DeleteOptions{})
+	})
 	c := extraController(t, "globalauth", "--configmap", "default/"+cm.Name)
 
 	get := func(h, path, user string) (int, *echo.Response, error) {
