@@ -133,6 +133,7 @@ func (b *builder) config() *Config {
 		for i := range srv.Locations {
 			l := &srv.Locations[i]
 			l.ReaddHSTS = readdHSTS(*l, cfg.G.HSTS)
+			l.HideHeaders = locationHideHeaders(*l, cfg.G.HideHeaders)
 			for _, h := range l.Headers {
 				cfg.LiteralDollar = cfg.LiteralDollar || strings.Contains(h.Value, "$")
 			}
