@@ -17,10 +17,11 @@ local default_algorithm = "round_robin"
 local DICT = "atrium_endpoints"
 -- A peer that refused or timed out is skipped for this long (passive health).
 local FAIL_TIMEOUT = 10
--- At most this many tries per request, as proxy_next_upstream_tries,
--- unless the location sets $atrium_tries (proxy-next-upstream-tries; 0
--- means no limit). Each endpoint is tried at most once per request.
-local MAX_TRIES = 3
+-- At most this many tries per request: the ConfigMap's
+-- proxy-next-upstream-tries (set by init, as nginx's proxy_next_upstream_tries
+-- at http level), unless the location sets $atrium_tries (the annotation).
+-- 0 means no limit. Each endpoint is tried at most once per request.
+local max_tries = 3
 
 local shared = ngx.shared[DICT]
 -- The 503 servers' sockets by $atrium_proto ("" is plain HTTP/1.1); set by init.
@@ -69,8 +70,9 @@ end
 
 -- init runs in the master at every start and reload: it loads the last
 -- table the controller wrote, so a restarted nginx serves at once.
-function M.init(path, sink_dir, algorithm)
+function M.init(path, sink_dir, algorithm, tries)
   default_algorithm = algorithm or "round_robin"
+  max_tries = tonumber(tries) or 3
   sinks = {
     [""] = "unix:" .. sink_dir .. "/http.sock",
     HTTPS = "unix:" .. sink_dir .. "/https.sock",
@@ -227,7 +229,7 @@ local function attempt(n, now)
   local state = balancer.get_last_failure()
   if not state then
     if n > 1 then
-      local limit = tonumber(ngx.var.atrium_tries or "") or MAX_TRIES
+      local limit = tonumber(ngx.var.atrium_tries or "") or max_tries
       if limit <= 0 then
         limit = n
       end

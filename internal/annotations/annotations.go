@@ -67,6 +67,22 @@ func Defs() []Def {
 	return out
 }
 
+// ParseOne validates value as annotation key (without the prefix) and
+// returns a Set holding only it. The ConfigMap's global defaults of the
+// same name use it, so a value is valid in both places or in neither.
+func ParseOne(key, value string) (Set, error) {
+	var s Set
+	d, ok := registry[key]
+	if !ok {
+		return s, fmt.Errorf("no annotation %q", key)
+	}
+	if err := d.Parse(value, &s); err != nil {
+		return s, err
+	}
+	s.finish()
+	return s, nil
+}
+
 // Invalid is an annotation whose value was refused.
 type Invalid struct {
 	Key     string // the full annotation key
@@ -127,16 +143,4 @@ func Markdown(prefix string) string {
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", d.Key, d.Scope, d.Risk, d.Doc)
 	}
 	return b.String()
-}
-
-// CheckValue says whether value is valid for the annotation key (without
-// prefix), so that a setting elsewhere (the ConfigMap's global-auth-*)
-// takes the annotation's values with the same validator.
-func CheckValue(key, value string) error {
-	d, ok := registry[key]
-	if !ok {
-		return fmt.Errorf("no annotation %q", key)
-	}
-	var s Set
-	return d.Parse(value, &s)
 }

@@ -5,8 +5,8 @@ func init() {
 		Key:   "proxy-buffer-size",
 		Scope: ScopeLocation,
 		Risk:  RiskLow,
-		Doc: "Size of the buffer for the endpoint's response headers, and of each of the 4 response buffers " +
-			"(nginx `proxy_buffer_size` and `proxy_buffers 4 <size>`, as ingress-nginx); 1k to 1m (allocated per request); nginx default 4k.",
+		Doc: "Size of the buffer for the endpoint's response headers, and of each response buffer " +
+			"(nginx `proxy_buffer_size` and `proxy_buffers <proxy-buffers-number of the ConfigMap> <size>`, as ingress-nginx); 1k to 1m (allocated per request); default: the ConfigMap's `proxy-buffer-size` (4k).",
 		Parse: func(value string, s *Set) error {
 			v, err := parseBoundedSize(value, 1<<10, 1<<20)
 			if err != nil {

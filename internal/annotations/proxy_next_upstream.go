@@ -18,7 +18,7 @@ func init() {
 		Scope: ScopeLocation,
 		Risk:  RiskMedium,
 		Doc: "When to retry a request on another endpoint: space-separated `error timeout invalid_header http_500 http_502 " +
-			"http_503 http_504 http_403 http_404 http_429 non_idempotent`, or `off` alone; default `error timeout`.",
+			"http_503 http_504 http_403 http_404 http_429 non_idempotent`, or `off` alone; default: the ConfigMap's `proxy-next-upstream` (`error timeout`).",
 		Parse: func(value string, s *Set) error {
 			var out []string
 			seen := map[string]bool{}

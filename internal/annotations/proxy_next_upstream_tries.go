@@ -11,7 +11,7 @@ func init() {
 		Key:   "proxy-next-upstream-tries",
 		Scope: ScopeLocation,
 		Risk:  RiskLow,
-		Doc: "Most tries of one request (the first one included), 0 to 100; `0` means one per endpoint; default 3. " +
+		Doc: "Most tries of one request (the first one included), 0 to 100; `0` means one per endpoint; default: the ConfigMap's `proxy-next-upstream-tries` (3). " +
 			"Atrium tries each endpoint at most once per request.",
 		Parse: func(value string, s *Set) error {
 			n, err := strconv.Atoi(strings.TrimSpace(value))

@@ -6,6 +6,23 @@ type Config struct {
 	ProxyConnectTimeout int    // seconds
 	ProxyReadTimeout    int
 	ProxySendTimeout    int
+	// ProxyBufferSize is the buffer for an endpoint's response headers and
+	// the size of each response buffer ("4k"); ProxyBuffersNumber is how
+	// many of those a request may use.
+	ProxyBufferSize    string
+	ProxyBuffersNumber int
+	// ClientBodyBufferSize is how much of a request body stays in memory.
+	ClientBodyBufferSize string
+	// ProxyRequestBuffering reads whole request bodies before proxying.
+	ProxyRequestBuffering bool
+	// ProxyNextUpstream are the conditions to try another endpoint on
+	// ("error", "http_502"...; "off" alone for never).
+	ProxyNextUpstream []string
+	// ProxyNextUpstreamTries bounds the tries of a request, the first one
+	// included (0: one per endpoint); ProxyNextUpstreamTimeout the seconds
+	// within which retries may start (0: no limit).
+	ProxyNextUpstreamTries   int
+	ProxyNextUpstreamTimeout int
 
 	UseForwardedHeaders     bool
 	ForwardedForHeader      string
@@ -23,6 +40,13 @@ type Config struct {
 	HSTSIncludeSubdomains bool
 	HSTSPreload           bool
 	SSLRedirect           bool
+	// SSLSessionCache keeps TLS sessions in a cache shared by the workers,
+	// of SSLSessionCacheSize ("10m"), for SSLSessionTimeout (an nginx
+	// time, "10m"); SSLSessionTickets resumes with session tickets.
+	SSLSessionCache     bool
+	SSLSessionCacheSize string
+	SSLSessionTimeout   string
+	SSLSessionTickets   bool
 	// HTTPRedirectCode is the status of the HTTPS and from-to-www
 	// redirects: "301", "302", "307" or "308".
 	HTTPRedirectCode string
@@ -41,6 +65,9 @@ type Config struct {
 	KeepAliveRequests            int
 	UpstreamKeepaliveConnections int
 	UpstreamKeepaliveTimeout     int
+	// UpstreamKeepaliveRequests is how many requests one connection to an
+	// endpoint carries before it is closed.
+	UpstreamKeepaliveRequests int
 
 	// WorkerProcesses and WorkerShutdownTimeout are empty/0 unless set:
 	// the controller's flags apply then.
@@ -52,6 +79,13 @@ type Config struct {
 	LargeClientHeaderBuffers string // "4 8k"
 	ClientBodyTimeout        int
 	ClientHeaderTimeout      int
+	// EnableUnderscoresInHeaders accepts request header names with '_';
+	// IgnoreInvalidHeaders drops headers with invalid names (those too,
+	// without EnableUnderscoresInHeaders) instead of passing them on.
+	EnableUnderscoresInHeaders bool
+	IgnoreInvalidHeaders       bool
+	// GenerateRequestID makes up an X-Request-ID for requests without one.
+	GenerateRequestID bool
 
 	ErrorLogLevel   string
 	BlockCIDRs      []string
@@ -62,6 +96,9 @@ type Config struct {
 	LogFormatEscapeNone bool
 	AccessLogPath       string // "": the --access-log flag
 	DisableAccessLog    bool
+	// SkipAccessLogURLs are request URIs ($request_uri, compared without
+	// case) that are not logged; unique without case, as nginx's map needs.
+	SkipAccessLogURLs []string
 	// CustomHTTPErrors are status codes (400-599, sorted) whose responses
 	// the default backend answers instead, everywhere but on paths of
 	// Ingresses with their own custom-http-errors annotation.
@@ -78,6 +115,8 @@ type Config struct {
 	// "" for none) of response headers for every answer and of request
 	// headers for every endpoint.
 	AddHeaders, ProxySetHeaders string
+	// HideHeaders are endpoint response headers never passed to clients.
+	HideHeaders []string
 
 	// LoadBalance is the default algorithm: "round_robin", "least_conn"
 	// or "ewma".
@@ -97,6 +136,14 @@ func Defaults() Config {
 		ProxyReadTimeout:    60,
 		ProxySendTimeout:    60,
 
+		ProxyBufferSize:          "4k",
+		ProxyBuffersNumber:       4,
+		ClientBodyBufferSize:     "8k",
+		ProxyRequestBuffering:    true,
+		ProxyNextUpstream:        []string{"error", "timeout"},
+		ProxyNextUpstreamTries:   3,
+		ProxyNextUpstreamTimeout: 0,
+
 		ForwardedForHeader: "X-Forwarded-For",
 		ProxyRealIPCIDR:    []string{"0.0.0.0/0"},
 
@@ -106,6 +153,9 @@ func Defaults() Config {
 		HSTSMaxAge:             31536000,
 		HSTSIncludeSubdomains:  true,
 		SSLRedirect:            true,
+		SSLSessionCache:        true,
+		SSLSessionCacheSize:    "10m",
+		SSLSessionTimeout:      "10m",
 		HTTPRedirectCode:       "308",
 		NoAuthLocations:        []string{"/.well-known/acme-challenge"},
 		NoTLSRedirectLocations: []string{"/.well-known/acme-challenge"},
@@ -121,6 +171,7 @@ func Defaults() Config {
 		KeepAliveRequests:            1000,
 		UpstreamKeepaliveConnections: 320,
 		UpstreamKeepaliveTimeout:     60,
+		UpstreamKeepaliveRequests:    10000,
 
 		MaxWorkerConnections: 16384,
 
@@ -128,6 +179,8 @@ func Defaults() Config {
 		LargeClientHeaderBuffers: "4 8k",
 		ClientBodyTimeout:        60,
 		ClientHeaderTimeout:      60,
+		IgnoreInvalidHeaders:     true,
+		GenerateRequestID:        true,
 
 		ErrorLogLevel: "notice",
 		LogFormat:     defaultLogFormat(),

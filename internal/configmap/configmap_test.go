@@ -4,7 +4,10 @@ import (
 	"flag"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/atrium-ingress/atrium/internal/annotations"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/configmap.md")
@@ -107,6 +110,111 @@ func TestUserAgentMapKeywords(t *testing.T) {
 		r := Parse(map[string]string{"block-user-agents": "BadBot, " + ua}, Defaults())
 		if len(r.Invalid) != 1 {
 			t.Errorf("%q accepted: %+v", ua, r.Config.BlockUserAgents)
+		}
+	}
+}
+
+// TestProxyAndHeaderKeys: the proxying defaults, request-header, TLS
+// session and logging keys parse to their typed values.
+func TestProxyAndHeaderKeys(t *testing.T) {
+	d := Defaults()
+	if d.ProxyBufferSize != "4k" || d.ProxyBuffersNumber != 4 || d.ClientBodyBufferSize != "8k" || !d.ProxyRequestBuffering ||
+		!reflect.DeepEqual(d.ProxyNextUpstream, []string{"error", "timeout"}) || d.ProxyNextUpstreamTries != 3 || d.ProxyNextUpstreamTimeout != 0 ||
+		d.EnableUnderscoresInHeaders || !d.IgnoreInvalidHeaders || d.UpstreamKeepaliveRequests != 10000 || !d.SSLSessionCache ||
+		d.SSLSessionCacheSize != "10m" || d.SSLSessionTimeout != "10m" || d.SSLSessionTickets || d.HideHeaders != nil ||
+		d.SkipAccessLogURLs != nil || !d.GenerateRequestID {
+		t.Errorf("defaults are not ingress-nginx's: %+v", d)
+	}
+	r := Parse(map[string]string{
+		"proxy-buffer-size":             "16K",
+		"proxy-buffers-number":          "8",
+		"client-body-buffer-size":       "32M",
+		"proxy-request-buffering":       "off",
+		"proxy-next-upstream":           "error  http_502 error",
+		"proxy-next-upstream-tries":     "0",
+		"proxy-next-upstream-timeout":   "30s",
+		"enable-underscores-in-headers": "true",
+		"ignore-invalid-headers":        "false",
+		"upstream-keepalive-requests":   "1",
+		"ssl-session-cache":             "false",
+		"ssl-session-cache-size":        "512k",
+		"ssl-session-timeout":           "2h",
+		"ssl-session-tickets":           "true",
+		"hide-headers":                  "X-Powered-By, Server_Timing,",
+		"skip-access-log-urls":          "/healthz, /metrics?a=b&c=d, /HealthZ",
+		"generate-request-id":           "false",
+	}, Defaults())
+	if len(r.Invalid) != 0 {
+		t.Fatalf("invalid: %+v", r.Invalid)
+	}
+	c := r.Config
+	if c.ProxyBufferSize != "16k" || c.ProxyBuffersNumber != 8 || c.ClientBodyBufferSize != "32m" || c.ProxyRequestBuffering ||
+		!reflect.DeepEqual(c.ProxyNextUpstream, []string{"error", "http_502"}) || c.ProxyNextUpstreamTries != 0 || c.ProxyNextUpstreamTimeout != 30 {
+		t.Errorf("proxy keys: %+v", c)
+	}
+	if !c.EnableUnderscoresInHeaders || c.IgnoreInvalidHeaders || c.UpstreamKeepaliveRequests != 1 || c.GenerateRequestID {
+		t.Errorf("header keys: %+v", c)
+	}
+	if c.SSLSessionCache || c.SSLSessionCacheSize != "512k" || c.SSLSessionTimeout != "2h" || !c.SSLSessionTickets {
+		t.Errorf("TLS session keys: %+v", c)
+	}
+	if !reflect.DeepEqual(c.HideHeaders, []string{"X-Powered-By", "Server_Timing"}) {
+		t.Errorf("hide-headers = %v", c.HideHeaders)
+	}
+	// nginx's map compares without case and refuses a key twice.
+	if !reflect.DeepEqual(c.SkipAccessLogURLs, []string{"/healthz", "/metrics?a=b&c=d"}) {
+		t.Errorf("skip-access-log-urls = %v", c.SkipAccessLogURLs)
+	}
+}
+
+// TestProxyAndHeaderKeysRefused: values that are not allowed, or would
+// break nginx's config, keep the previous value.
+func TestProxyAndHeaderKeysRefused(t *testing.T) {
+	prev := Parse(map[string]string{"proxy-buffer-size": "8k", "skip-access-log-urls": "/ok", "hide-headers": "X-A"}, Defaults()).Config
+	bad := map[string]string{
+		"proxy-buffer-size":           "2m", // over the annotation's 1m
+		"proxy-buffers-number":        "2",  // nginx -t: busy buffers do not fit
+		"client-body-buffer-size":     "8k; return 200",
+		"proxy-request-buffering":     "maybe",
+		"proxy-next-upstream":         "error off",
+		"proxy-next-upstream-tries":   "101",
+		"proxy-next-upstream-timeout": "-1",
+		"upstream-keepalive-requests": "0",
+		"ssl-session-cache-size":      "16k", // nginx: too small
+		"ssl-session-timeout":         "10m; ssl_session_tickets on",
+		"ssl-session-tickets":         "on",
+		"hide-headers":                "X-A, X B",
+		"skip-access-log-urls":        "/ok, health",
+		"generate-request-id":         "yes",
+	}
+	r := Parse(bad, prev)
+	if len(r.Invalid) != len(bad) {
+		t.Fatalf("%d refused, want %d: %+v", len(r.Invalid), len(bad), r.Invalid)
+	}
+	if !reflect.DeepEqual(r.Config, prev) {
+		t.Errorf("previous values not kept:\n got %+v\nwant %+v", r.Config, prev)
+	}
+	for _, u := range []string{`/a"b`, `/a$b`, `/a;b`, `/a{b`, `/a%20b`, `/a b`, `~^/x`, `/a\b`, "/" + strings.Repeat("a", 100)} {
+		if r := Parse(map[string]string{"skip-access-log-urls": u}, Defaults()); len(r.Invalid) != 1 {
+			t.Errorf("skip-access-log-urls %q accepted: %v", u, r.Config.SkipAccessLogURLs)
+		}
+	}
+	if r := Parse(map[string]string{"skip-access-log-urls": "/" + strings.Repeat("a", 99)}, Defaults()); len(r.Invalid) != 0 {
+		t.Errorf("a 100-character URI refused: %+v", r.Invalid)
+	}
+}
+
+// TestSameValuesAsAnnotations: a global default takes exactly what the
+// annotation of the same name takes.
+func TestSameValuesAsAnnotations(t *testing.T) {
+	for _, key := range []string{"proxy-buffer-size", "client-body-buffer-size", "proxy-request-buffering", "proxy-next-upstream", "proxy-next-upstream-tries"} {
+		for _, v := range []string{"", "0", "1", "3", "101", "-1", "512", "1k", "16K", "1m", "2m", "64m", "65m", "1g", "on", "off", "true", "yes",
+			"error timeout", "http_502 non_idempotent", "off error", "bogus", "4k;", "4 k"} {
+			_, annErr := annotations.ParseOne(key, v)
+			r := Parse(map[string]string{key: v}, Defaults())
+			if (annErr == nil) != (len(r.Invalid) == 0) {
+				t.Errorf("%s %q: annotation error %v, ConfigMap refused %v", key, v, annErr, r.Invalid)
+			}
 		}
 	}
 }

@@ -54,7 +54,7 @@ func init() {
 		register(Key{Name: "global-" + key, Doc: doc,
 			Parse: func(v string, c *Config) error {
 				if v != "" {
-					if err := annotations.CheckValue(key, v); err != nil {
+					if _, err := annotations.ParseOne(key, v); err != nil {
 						return fmt.Errorf("%v (as the %s annotation)", err, key)
 					}
 				}

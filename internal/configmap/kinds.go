@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/atrium-ingress/atrium/internal/annotations"
 )
 
 // The kinds of value keys take; each builds a Key whose keep copies the
@@ -55,6 +57,49 @@ func sizeKey(name, doc string, field func(*Config) *string) {
 			return nil
 		},
 		keep: func(dst *Config, prev Config) { *field(dst) = *field(&prev) },
+	})
+}
+
+// boundedSizeKey is sizeKey within lo to hi bytes.
+func boundedSizeKey(name, doc string, lo, hi int64, field func(*Config) *string) {
+	register(Key{Name: name, Doc: doc,
+		Parse: func(v string, c *Config) error {
+			v = strings.ToLower(strings.TrimSpace(v))
+			if !sizeRe.MatchString(v) {
+				return fmt.Errorf("%q is not a size (a number with an optional k or m suffix)", v)
+			}
+			n, _ := strconv.ParseInt(strings.TrimRight(v, "km"), 10, 64)
+			switch v[len(v)-1] {
+			case 'k':
+				n <<= 10
+			case 'm':
+				n <<= 20
+			}
+			if n < lo || n > hi {
+				return fmt.Errorf("%q is not from %dk to %dm", v, lo>>10, hi>>20)
+			}
+			*field(c) = v
+			return nil
+		},
+		keep: func(dst *Config, prev Config) { *field(dst) = *field(&prev) },
+	})
+}
+
+// annotationKey takes what the annotation of the same name takes
+// (validated by package annotations), so that a value is valid as the
+// global default exactly when it is valid on an Ingress; set stores it
+// from the annotation's Set and keep restores the previous value.
+func annotationKey(name, doc string, set func(s annotations.Set, c *Config), keep func(dst *Config, prev Config)) {
+	register(Key{Name: name, Doc: doc,
+		Parse: func(v string, c *Config) error {
+			s, err := annotations.ParseOne(name, v)
+			if err != nil {
+				return err
+			}
+			set(s, c)
+			return nil
+		},
+		keep: keep,
 	})
 }
 

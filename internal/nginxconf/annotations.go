@@ -209,7 +209,8 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 		p.NextUpstreamTries = strconv.Itoa(*s.ProxyNextUpstreamTries)
 	}
 	if s.ProxyBufferSize != nil {
-		p.BufferSize = string(*s.ProxyBufferSize)
+		// As ingress-nginx: the annotation's size, the ConfigMap's count.
+		p.BufferSize, p.BuffersNumber = string(*s.ProxyBufferSize), b.global().ProxyBuffersNumber
 	}
 	if s.ClientBodyBufferSize != nil {
 		p.ClientBodyBuffer = string(*s.ClientBodyBufferSize)

@@ -141,6 +141,7 @@ func (b *builder) config() *Config {
 			l := &srv.Locations[i]
 			l.ReaddHSTS = readdHSTS(*l, cfg.G.HSTS)
 			l.ClearGlobalHeaders = ownResponseHeaders(*l, cfg.ResponseHeaders)
+			l.HideHeaders = locationHideHeaders(*l, cfg.G.HideHeaders)
 			for _, h := range l.Headers {
 				cfg.LiteralDollar = cfg.LiteralDollar || strings.Contains(h.Value, "$")
 			}

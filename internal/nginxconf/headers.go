@@ -147,3 +147,14 @@ func readdHSTS(l Location, hsts bool) bool {
 	}
 	return true
 }
+
+// locationHideHeaders are the ConfigMap's hide-headers a location must
+// repeat: nginx drops the inherited proxy_hide_header (grpc_hide_header)
+// directives in a location with its own, which CORS, custom headers and a
+// repeated HSTS header have (ReaddHSTS, so call it after readdHSTS).
+func locationHideHeaders(l Location, hide []string) []string {
+	if len(hide) == 0 || (l.CORS == nil && len(l.Headers) == 0 && !l.ReaddHSTS) {
+		return nil
+	}
+	return hide
+}

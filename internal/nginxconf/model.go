@@ -316,6 +316,10 @@ type Location struct {
 	// ReaddHSTS repeats the http-level HSTS header, which a location's own
 	// add_header directives hide (set by config()).
 	ReaddHSTS bool
+	// HideHeaders repeats the ConfigMap's hide-headers in a location
+	// with *_hide_header directives of its own, which nginx's inherited
+	// ones then do not reach (set by config()).
+	HideHeaders []string
 	// Balance is load-balance, upstream-hash-by or affinity when they
 	// differ from the ConfigMap's default (nil: the common balancer);
 	// always set with a Canary. See balance.go and canary.go.
@@ -559,7 +563,10 @@ type ProxySettings struct {
 	NextUpstream      []string
 	NextUpstreamTries string // "0"-"100"
 	BufferSize        string // proxy-buffer-size: "16k"
-	ClientBodyBuffer  string // client-body-buffer-size
+	// BuffersNumber is the ConfigMap's proxy-buffers-number, the count of
+	// buffers of BufferSize (set with BufferSize).
+	BuffersNumber    int
+	ClientBodyBuffer string // client-body-buffer-size
 	// Connection is the Connection header to endpoints (connection-proxy-header).
 	Connection string
 	// AccessLogOff is enable-access-log "false".
