@@ -218,3 +218,16 @@ func TestSameValuesAsAnnotations(t *testing.T) {
 		}
 	}
 }
+
+// TestUserAgentsOnceWithoutCase: nginx's map compares without case and
+// refuses a key twice, and keys longer than its buckets: entries are kept
+// lower-case and once, and long ones refused.
+func TestUserAgentsOnceWithoutCase(t *testing.T) {
+	r := Parse(map[string]string{"block-user-agents": "BadBot/1.0, badbot/1.0, BADBOT/1.0, Evil"}, Defaults())
+	if len(r.Invalid) != 0 || !reflect.DeepEqual(r.Config.BlockUserAgents, []string{"badbot/1.0", "evil"}) {
+		t.Errorf("got %q (invalid %+v), want badbot/1.0 and evil once each", r.Config.BlockUserAgents, r.Invalid)
+	}
+	if r := Parse(map[string]string{"block-user-agents": strings.Repeat("a", 101)}, Defaults()); len(r.Invalid) != 1 {
+		t.Errorf("a 101-character User-Agent was accepted")
+	}
+}

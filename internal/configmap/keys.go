@@ -214,7 +214,7 @@ func init() {
 func init() {
 	enumKey("error-log-level", "nginx error log level; default notice.", []string{"debug", "info", "notice", "warn", "error", "crit", "alert", "emerg"}, func(c *Config) *string { return &c.ErrorLogLevel })
 	listKey("block-cidrs", "Comma-separated client CIDRs refused with 403 everywhere.", ",", cidr, func(c *Config) *[]string { return &c.BlockCIDRs })
-	listKey("block-user-agents", "Comma-separated exact User-Agent strings refused with 403 everywhere.", ",", userAgent, func(c *Config) *[]string { return &c.BlockUserAgents })
+	listKey("block-user-agents", "Comma-separated whole User-Agent strings (compared without case, as nginx's map does; up to 100 characters each) refused with 403 everywhere.", ",", userAgent, func(c *Config) *[]string { return &c.BlockUserAgents })
 }
 
 // skipURLRe is a request URI skip-access-log-urls may name: "/" then URI

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -133,7 +134,8 @@ func listKey(name, doc, sep string, item func(string) (string, error), field fun
 				if err != nil {
 					return err
 				}
-				if it != "" {
+				// Once each: nginx refuses a map key given twice.
+				if it != "" && !slices.Contains(out, it) {
 					out = append(out, it)
 				}
 			}
@@ -173,10 +175,16 @@ func token(f string) (string, error) {
 // quotes, backslashes, '$', ';' or braces (they would mean something to nginx).
 var userAgentRe = regexp.MustCompile(`^[A-Za-z0-9 ./()_:,+*=-]+$`)
 
+// userAgent checks a block-user-agents entry and returns it in lower
+// case: nginx's map compares strings without case (so "BadBot" and
+// "badbot" would be one key given twice, which nginx refuses). At most 100
+// characters: longer keys do not fit the map's hash buckets
+// (map_hash_bucket_size 128), and nginx would refuse the config.
 func userAgent(f string) (string, error) {
-	if !userAgentRe.MatchString(f) || len(f) > 256 {
-		return "", fmt.Errorf("%q is not an allowed User-Agent string (letters, digits, space and ./()_:,+*=-)", f)
+	if !userAgentRe.MatchString(f) || len(f) > 100 {
+		return "", fmt.Errorf("%q is not an allowed User-Agent string (up to 100 letters, digits, spaces and ./()_:,+*=-)", f)
 	}
+	f = strings.ToLower(f)
 	// These are keywords as keys of nginx's map, quoted or not.
 	switch f {
 	case "default", "hostnames", "include", "volatile":
