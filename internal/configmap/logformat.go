@@ -74,7 +74,10 @@ var logAliases = map[string]string{
 var identityVars = map[string]bool{"atrium_namespace": true, "atrium_ingress_name": true, "atrium_service_name": true,
 	"atrium_service_port": true, "atrium_location_path": true}
 
-var logVarName = regexp.MustCompile(`^[a-z_][a-z0-9_]*`)
+// logVarName is how far nginx reads a variable name after '$' (it then
+// ignores case): "$remote_addrX" is the unknown $remote_addrx, not
+// $remote_addr and a letter. Names are kept lower-case.
+var logVarName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*`)
 
 // parseLogFormat validates a format: printable ASCII without backslashes
 // (nginx would read escapes), and every "$" starting an allowed variable;
@@ -94,7 +97,8 @@ func parseLogFormat(v string) (LogFormat, error) {
 		case c == '\\':
 			return LogFormat{}, fmt.Errorf("a backslash (at %d) is not allowed", i)
 		case c == '%':
-			// Atrium's config-hash placeholder contains '%'; no input may spell it.
+			// Refused since the first release (the config-hash placeholder
+			// once held one); nginx gives it no meaning in log_format.
 			return LogFormat{}, fmt.Errorf("'%%' (at %d) is not allowed", i)
 		case c != '$':
 			out.WriteByte(c)
@@ -105,6 +109,7 @@ func parseLogFormat(v string) (LogFormat, error) {
 			return LogFormat{}, fmt.Errorf("'$' at %d does not start a variable name", i)
 		}
 		i += len(name)
+		name = strings.ToLower(name)
 		if alias, ok := logAliases[name]; ok {
 			if alias != "" {
 				out.WriteString("$" + alias)
@@ -119,6 +124,9 @@ func parseLogFormat(v string) (LogFormat, error) {
 		out.WriteString("$" + name)
 	}
 	f.Text = out.String()
+	if n := RenderedLen(f.Text); n > MaxArgument {
+		return LogFormat{}, fmt.Errorf("the format is %d bytes once written into nginx.conf, more than its %d", n, MaxArgument)
+	}
 	return f, nil
 }
 
@@ -176,6 +184,17 @@ func init() {
 	boolKey("disable-access-log", "Turn the access log off, whatever --access-log and access-log-path say; default false.", func(c *Config) *bool { return &c.DisableAccessLog })
 }
 
+// MaxArgument bounds one rendered nginx.conf argument, quotes and escapes
+// included: nginx refuses an argument of 4096 bytes or more ("too long
+// parameter"), and a config it refuses holds back every later change.
+const MaxArgument = 4000
+
+// RenderedLen is the length of s as one double-quoted argument: each '"'
+// and '\' escaped.
+func RenderedLen(s string) int {
+	return len(s) + 2 + strings.Count(s, `"`) + strings.Count(s, `\`)
+}
+
 // ParseVarText validates a request header value of proxy-set-headers as
 // ingress-nginx wrote it: printable ASCII without backslashes or '%', and
 // every '$' starting a variable of the log-format allow-list, as $name or
@@ -209,6 +228,7 @@ func ParseVarText(v string) (string, error) {
 		if name == "" || (braced && (end >= len(v) || v[end] != '}')) {
 			return "", fmt.Errorf("'$' at %d does not start a variable ($name or ${name})", i)
 		}
+		name = strings.ToLower(name)
 		if alias, ok := logAliases[name]; ok {
 			if alias == "" || identityVars[alias] || alias == "atrium_alternative_upstream" {
 				return "", fmt.Errorf("variable $%s is for log formats only", name)
@@ -224,6 +244,9 @@ func ParseVarText(v string) (string, error) {
 			out.WriteString("$" + name)
 			i = end - 1
 		}
+	}
+	if n := RenderedLen(out.String()); n > MaxArgument {
+		return "", fmt.Errorf("the value is %d bytes once written into nginx.conf, more than its %d", n, MaxArgument)
 	}
 	return out.String(), nil
 }

@@ -32,6 +32,16 @@ func TestGlobalHeadersProblems(t *testing.T) {
 		{"unclosed brace", "proxy-set-headers", map[string]string{"X-A": "${msec"}, "does not start a variable", ""},
 		{"backslash", "proxy-set-headers", map[string]string{"X-A": `a\b`}, "is not allowed", ""},
 		{"variables", "proxy-set-headers", map[string]string{"X-A": "t=${msec} $req_id $ssl_client_s_dn"}, "", `proxy_set_header "X-A" "t=${msec} $atrium_request_id $ssl_client_s_dn";`},
+		// nginx reads "$remote_addrX" as the unknown $remote_addrx.
+		{"letter after a variable", "proxy-set-headers", map[string]string{"X-A": "$remote_addrX"}, "not one of the allowed variables", ""},
+		{"upper-case variable", "proxy-set-headers", map[string]string{"X-A": "$Remote_Addr"}, "", `proxy_set_header "X-A" "$remote_addr";`},
+		// nginx refuses an argument of 4096 bytes or more.
+		{"too long", "proxy-set-headers", map[string]string{"X-A": strings.Repeat("a", 3999)}, "once written into nginx.conf", ""},
+		{"longest", "proxy-set-headers", map[string]string{"X-A": strings.Repeat(`a"`, 1332)}, "", `proxy_set_header "X-A" "a\"`},
+		{"too long with dollars", "add-headers", map[string]string{"X-A": strings.Repeat("$", 300)}, "once written into nginx.conf", ""},
+		{"longest literal", "add-headers", map[string]string{"X-A": strings.Repeat("a", 3991)}, "", `more_set_headers "X-A: aaaa`},
+		// The config hash's placeholder cannot be spelled by any value.
+		{"hash placeholder", "add-headers", map[string]string{"X-A": "@@ATRIUM%CONFIG%HASH@@"}, "", `more_set_headers "X-A: @@ATRIUM%CONFIG%HASH@@";`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			snap, o := loadCase(t, "testdata/cases/basic")

@@ -62,6 +62,10 @@ func CustomHeaders(data map[string]string) ([]Header, error) {
 				return nil, fmt.Errorf("the value of header %q has a character that is not printable ASCII (%q)", name, c)
 			}
 		}
+		// As add-headers writes it ("Name: value", each '$' a variable).
+		if n := configmap.RenderedLen(name+": "+value) + 15*strings.Count(value, "$"); n > configmap.MaxArgument {
+			return nil, fmt.Errorf("header %q is %d bytes once written into nginx.conf, more than its %d", name, n, configmap.MaxArgument)
+		}
 		if total += len(name) + len(value); total > maxCustomHeadersBytes {
 			return nil, fmt.Errorf("holds more than %d KiB of headers", maxCustomHeadersBytes>>10)
 		}

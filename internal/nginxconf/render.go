@@ -14,9 +14,10 @@ import (
 )
 
 // hashPlaceholder stands in for the config hash while the hash is computed.
-// It contains '%', which every validated field refuses, so input cannot
-// spell it; Render checks it appears exactly once.
-const hashPlaceholder = "@@ATRIUM%CONFIG%HASH@@"
+// It contains control bytes, which every quoting function refuses (header
+// values may hold '%', '@' and the rest of printable ASCII), so no input
+// can spell it; Render checks it appears exactly once.
+const hashPlaceholder = "\x01ATRIUM-CONFIG-HASH\x01"
 
 var confTemplate = template.Must(template.New("nginx.conf").
 	Option("missingkey=error").
@@ -50,6 +51,9 @@ func Render(cfg *Config) ([]byte, string, error) {
 // that could still end the argument or start a variable, as a second line
 // of defence.
 func quote(s string) (string, error) {
+	if err := notTooLong(s); err != nil {
+		return "", err
+	}
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f || r > 0x7e || r == '"' || r == '\\' || r == '$' || r == ';' || r == '{' || r == '}' {
 			return "", fmt.Errorf("refusing to render %q: character %q is not allowed in nginx.conf", s, r)
@@ -140,7 +144,16 @@ func quoteValue(s string) (string, error) {
 		}
 	}
 	b.WriteByte('"')
-	return b.String(), nil
+	return b.String(), notTooLong(b.String())
+}
+
+// notTooLong refuses an argument nginx would refuse (configmap.MaxArgument),
+// as a second line of defence behind Build's own limits.
+func notTooLong(s string) error {
+	if len(s) > configmap.MaxArgument {
+		return fmt.Errorf("refusing to render an argument of %d bytes (nginx's limit is 4095)", len(s))
+	}
+	return nil
 }
 
 var (
@@ -173,7 +186,9 @@ func quoteCacheKey(c *AuthCache) (string, error) {
 	return b.String(), nil
 }
 
-var logVarRe = regexp.MustCompile(`^[a-z_][a-z0-9_]*`)
+// logVarRe reads a variable name as far as nginx does; a name Build did
+// not lower-case is not on the allow-list, so it is refused.
+var logVarRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*`)
 
 // quoteLogFormat renders a validated log-format-upstream (or a
 // proxy-set-headers value, configmap.ParseVarText) as one double-quoted
@@ -208,5 +223,5 @@ func quoteLogFormat(s string) (string, error) {
 		}
 	}
 	b.WriteByte('"')
-	return b.String(), nil
+	return b.String(), notTooLong(b.String())
 }
