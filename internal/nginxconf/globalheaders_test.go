@@ -37,7 +37,7 @@ func TestGlobalHeadersProblems(t *testing.T) {
 		{"upper-case variable", "proxy-set-headers", map[string]string{"X-A": "$Remote_Addr"}, "", `proxy_set_header "X-A" "$remote_addr";`},
 		// nginx refuses an argument of 4096 bytes or more.
 		{"too long", "proxy-set-headers", map[string]string{"X-A": strings.Repeat("a", 3999)}, "once written into nginx.conf", ""},
-		{"longest", "proxy-set-headers", map[string]string{"X-A": strings.Repeat(`a"`, 1332)}, "", `proxy_set_header "X-A" "a\"`},
+		{"longest", "proxy-set-headers", map[string]string{"X-A": strings.Repeat(`a"`, 1330)}, "", `proxy_set_header "X-A" "a\"`},
 		{"too long with dollars", "add-headers", map[string]string{"X-A": strings.Repeat("$", 300)}, "once written into nginx.conf", ""},
 		{"longest literal", "add-headers", map[string]string{"X-A": strings.Repeat("a", 3991)}, "", `more_set_headers "X-A: aaaa`},
 		// The config hash's placeholder cannot be spelled by any value.
