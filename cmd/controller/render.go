@@ -58,7 +58,11 @@ func runRender(args []string, stdout, stderr io.Writer) error {
 			core.Global = &r.Config
 			core.GlobalSource = nginxconf.ObjectRef{Kind: "ConfigMap", Namespace: cm.Namespace, Name: cm.Name}
 			for _, inv := range r.Invalid {
-				notes = append(notes, fmt.Sprintf("--configmap %s: %s: %s; the default stays", o.ConfigMap, inv.Key, inv.Problem))
+				outcome := "the default stays"
+				if inv.FailsClosed {
+					outcome = inv.Outcome()
+				}
+				notes = append(notes, fmt.Sprintf("--configmap %s: %s: %s; %s", o.ConfigMap, inv.Key, inv.Problem, outcome))
 			}
 		}
 	}

@@ -18,6 +18,9 @@ type Key struct {
 	// keep copies this key's setting from a previous Config, used when a
 	// new value is refused.
 	keep func(dst *Config, prev Config)
+	// failsClosed: a refused value does not keep the previous one but
+	// closes what the key guards (global-auth-*: Config.GlobalAuth.Refused).
+	failsClosed bool
 }
 
 var keys = map[string]Key{}
@@ -39,9 +42,20 @@ func Keys() []Key {
 	return out
 }
 
-// Invalid is a refused value; the previous value of the key stays.
+// Invalid is a refused value; the previous value of the key stays, or
+// with FailsClosed what the key guards is closed (global-auth-*: the
+// paths global auth covers answer 503).
 type Invalid struct {
 	Key, Value, Problem string
+	FailsClosed         bool
+}
+
+// Outcome says what a refused value leads to, for its Event.
+func (i Invalid) Outcome() string {
+	if i.FailsClosed {
+		return "the paths global-auth-url covers answer 503 until it is fixed"
+	}
+	return "the previous value stays"
 }
 
 // Result is a parsed ConfigMap.
@@ -67,7 +81,7 @@ func Parse(data map[string]string, prev Config) Result {
 			continue
 		}
 		if err := k.Parse(data[name], &r.Config); err != nil {
-			r.Invalid = append(r.Invalid, Invalid{Key: name, Value: data[name], Problem: err.Error()})
+			r.Invalid = append(r.Invalid, Invalid{Key: name, Value: data[name], Problem: err.Error(), FailsClosed: k.failsClosed})
 			k.keep(&r.Config, prev)
 		}
 	}

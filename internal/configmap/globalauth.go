@@ -13,6 +13,10 @@ import (
 type GlobalAuth struct {
 	URL, Method, Signin, SigninRedirectParam, ResponseHeaders, RequestRedirect string
 	CacheKey, CacheDuration, AlwaysSetCookie                                   string
+	// Refused: a global-auth-* value was refused. The paths global auth
+	// would cover answer 503 then (a previous value may not exist after a
+	// restart, and no auth at all must never be the fallback).
+	Refused bool
 }
 
 // fields pairs each annotation key with its field.
@@ -39,7 +43,7 @@ func (g GlobalAuth) Annotations(prefix string) map[string]string {
 
 func init() {
 	docs := map[string]string{
-		"auth-url":                   "URL of the external auth service for every Ingress without its own `auth-url` (and without `enable-global-auth: \"false\"`), as in ingress-nginx; paths under `no-auth-locations` are left out. The value takes what the `auth-url` annotation takes.",
+		"auth-url":                   "URL of the external auth service for every Ingress without its own `auth-url` (and without `enable-global-auth: \"false\"`), as in ingress-nginx; paths under `no-auth-locations` are left out. The value takes what the `auth-url` annotation takes. Unlike other keys, a refused `global-auth-*` value does not keep the previous one: the paths global auth covers answer 503 until it is fixed.",
 		"auth-method":                "`auth-method` of `global-auth-url`.",
 		"auth-signin":                "`auth-signin` of `global-auth-url`.",
 		"auth-signin-redirect-param": "`auth-signin-redirect-param` of `global-auth-url`.",
@@ -61,7 +65,8 @@ func init() {
 				*field(c) = v
 				return nil
 			},
-			keep: func(dst *Config, prev Config) { *field(dst) = *field(&prev) },
+			keep:        func(dst *Config, _ Config) { dst.GlobalAuth.Refused = true },
+			failsClosed: true,
 		})
 	}
 	listKey("no-auth-locations", "Comma-separated path prefixes `global-auth-url` leaves out, compared with each Ingress path as ingress-nginx does; default /.well-known/acme-challenge (ACME HTTP-01 challenges).", ",", func(f string) (string, error) {

@@ -295,9 +295,7 @@ func (b *builder) annField(key string) string {
 // res.
 func (a ingressAnnotations) apply(l Location, res backendResult) Location {
 	if a.failClosed {
-		// As a path whose Service is missing: 503, logged under its
-		// backend's name.
-		return Location{Match: l.Match, Path: l.Path, Status: 503, Source: l.Source, UpstreamName: l.UpstreamName}
+		return closedLocation(l)
 	}
 	if a.redirect != nil {
 		r := *a.redirect
@@ -364,4 +362,10 @@ func onOff(b *bool) string {
 // path as the user wrote it (logIdentities drops what cannot be quoted).
 func identity(ing *networkingv1.Ingress, b *networkingv1.IngressBackend, path string) *Identity {
 	return &Identity{ErrorInfo: errorInfo(ing.Namespace, ing.Name, b), Path: path}
+}
+
+// closedLocation is l failed closed: as a path whose Service is missing,
+// 503, logged under its backend's name.
+func closedLocation(l Location) Location {
+	return Location{Match: l.Match, Path: l.Path, Status: 503, Source: l.Source, UpstreamName: l.UpstreamName}
 }

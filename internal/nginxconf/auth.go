@@ -270,11 +270,12 @@ func (b *builder) authProxySetHeaders(ns string, n annotations.ObjectName) ([]He
 
 // applyGlobalAuth gives an Ingress without auth-url the ConfigMap's
 // global-auth-url, as ingress-nginx: its paths under no-auth-locations
-// are left out (see config). A global auth that cannot be built fails the
-// Ingress closed: it never lets a request through unauthenticated.
+// are left out (locationEntry.finish). A global auth that cannot be built
+// or was refused fails the other paths closed: no request goes through
+// unauthenticated.
 func (b *builder) applyGlobalAuth(a *ingressAnnotations) {
 	g := b.global()
-	if g.GlobalAuth.URL == "" {
+	if g.GlobalAuth.URL == "" && !g.GlobalAuth.Refused {
 		return
 	}
 	if !b.globalAuthDone {
@@ -283,16 +284,16 @@ func (b *builder) applyGlobalAuth(a *ingressAnnotations) {
 		for _, inv := range r.Invalid { // checked by package configmap already
 			b.globalProblem("global-"+strings.TrimPrefix(inv.Key, annotations.DefaultPrefix+"/"), ReasonInvalidAnnotation, "%s; the paths it covers answer 503", inv.Problem)
 		}
-		if len(r.Invalid) == 0 {
+		// A refused global-auth-* value (reported on the ConfigMap
+		// already) leaves globalAuth nil: the covered paths answer 503.
+		if len(r.Invalid) == 0 && !g.GlobalAuth.Refused {
 			b.globalAuth = b.newExternalAuth(r.Set, func(key, format string, args ...any) {
 				b.globalProblem("global-"+key, ReasonInvalidAnnotation, "%s; the paths it covers answer 503", fmt.Sprintf(format, args...))
 			})
 		}
 	}
-	if b.globalAuth == nil {
-		a.failClosed = true
-		return
-	}
-	// Shared: authLocations copies it for each location.
+	// Shared: authLocations copies it for each location. nil (a global
+	// auth that cannot be used) makes locationEntry.finish close the
+	// covered paths, but not those under no-auth-locations.
 	a.extAuth, a.globalAuth = b.globalAuth, true
 }

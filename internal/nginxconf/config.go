@@ -113,25 +113,14 @@ func (b *builder) config() *Config {
 		srv.ClientAuth, srv.ClientAuthError = sb.clientAuth, sb.clientAuthError
 		haveRoot := false
 		for k, e := range sb.locations {
-			l := e.loc
-			l.RedirectHTTPS = e.ann.redirectHTTPS(srv.TLS, cfg.G.SSLRedirect) && !pathUnderAny(l.Path, cfg.G.NoTLSRedirectLocations)
-			l.RedirectKeepSlash = l.RedirectHTTPS && e.ann.keepSlash
-			if e.ann.globalAuth && pathUnderAny(l.Path, cfg.G.NoAuthLocations) {
-				l.ExternalAuth = nil
-			}
+			l := e.finish(srv.TLS, cfg.G)
 			srv.Locations = append(srv.Locations, l)
 			if (k.match == MatchPrefix || k.match == MatchRegex) && k.path == "/" {
 				haveRoot = true // a regex "^/" matches every request the fallback would
 			}
 		}
 		if !haveRoot {
-			l := sb.fallback.loc
-			l.RedirectHTTPS = sb.fallback.ann.redirectHTTPS(srv.TLS, cfg.G.SSLRedirect) && !pathUnderAny(l.Path, cfg.G.NoTLSRedirectLocations)
-			l.RedirectKeepSlash = l.RedirectHTTPS && sb.fallback.ann.keepSlash
-			if sb.fallback.ann.globalAuth && pathUnderAny(l.Path, cfg.G.NoAuthLocations) {
-				l.ExternalAuth = nil
-			}
-			srv.Locations = append(srv.Locations, l)
+			srv.Locations = append(srv.Locations, sb.fallback.finish(srv.TLS, cfg.G))
 		}
 		srv.Locations = append(srv.Locations, noAutoRedirect(srv.Locations)...)
 		sortLocations(srv.Locations)
@@ -141,6 +130,7 @@ func (b *builder) config() *Config {
 			l := &srv.Locations[i]
 			l.ReaddHSTS = readdHSTS(*l, cfg.G.HSTS)
 			l.ClearGlobalHeaders = ownResponseHeaders(*l, cfg.ResponseHeaders)
+			l.ProxySetHeaders = locationProxySetHeaders(*l, cfg.ProxySetHeaders)
 			l.HideHeaders = locationHideHeaders(*l, cfg.G.HideHeaders)
 			for _, h := range l.Headers {
 				cfg.LiteralDollar = cfg.LiteralDollar || strings.Contains(h.Value, "$")
@@ -392,4 +382,29 @@ func workerLimits(openFileLimit, maxWorkerConnections int) (openFiles, connectio
 		}
 	}
 	return openFiles, connections
+}
+
+// finish applies what depends on the host's TLS and the ConfigMap's path
+// lists, which ingress-nginx compares with the Ingress path as written
+// (userPath; a fallback's location path): the redirect to HTTPS unless
+// under no-tls-redirect-locations, and global auth unless under
+// no-auth-locations; where a global auth that cannot be used would apply,
+// the path answers 503.
+func (e *locationEntry) finish(tls bool, g configmap.Config) Location {
+	l := e.loc
+	path := e.userPath
+	if path == "" {
+		path = l.Path
+	}
+	l.RedirectHTTPS = e.ann.redirectHTTPS(tls, g.SSLRedirect) && !pathUnderAny(path, g.NoTLSRedirectLocations)
+	l.RedirectKeepSlash = l.RedirectHTTPS && e.ann.keepSlash
+	if e.ann.globalAuth {
+		switch {
+		case pathUnderAny(path, g.NoAuthLocations):
+			l.ExternalAuth = nil
+		case e.ann.extAuth == nil: // the global auth cannot be used
+			l = closedLocation(l)
+		}
+	}
+	return l
 }

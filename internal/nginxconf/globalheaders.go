@@ -63,12 +63,19 @@ func (b *builder) responseHeaders(cfg *Config, hs []Header) {
 	}
 }
 
+// defaultBackendHeaders are what custom-http-errors tells the default
+// backend (ingress-nginx's names).
+var defaultBackendHeaders = map[string]bool{
+	"x-code": true, "x-format": true, "x-original-uri": true, "x-namespace": true, "x-ingress-name": true,
+	"x-service-name": true, "x-service-port": true,
+}
+
 // proxySetHeaders takes proxy-set-headers: values with allow-listed
 // variables (rendered with qlog); headers Atrium sets itself are refused.
 func (b *builder) proxySetHeaders(cfg *Config, hs []Header) {
 	out := make([]Header, 0, len(hs))
 	for _, h := range hs {
-		if reservedRequestHeaders[strings.ToLower(h.Name)] {
+		if n := strings.ToLower(h.Name); reservedRequestHeaders[n] || defaultBackendHeaders[n] {
 			b.globalProblem("proxy-set-headers", ReasonInvalidCustomHeaders, "header %s is set by Atrium itself; no proxy-set-headers are set", h.Name)
 			return
 		}
@@ -107,5 +114,22 @@ func ownResponseHeaders(l Location, global []Header) []string {
 		}
 	}
 	sort.Strings(out)
+	return out
+}
+
+// locationProxySetHeaders are the proxy-set-headers a location with its
+// own RequestHeaders repeats: not those it sets itself (auth-response-
+// headers, basic auth's Authorization, the client certificate headers),
+// which would otherwise be sent twice.
+func locationProxySetHeaders(l Location, global []Header) []Header {
+	if len(l.RequestHeaders) == 0 {
+		return nil
+	}
+	var out []Header
+	for _, h := range global {
+		if !hasRequestHeader(l.RequestHeaders, h.Name) {
+			out = append(out, h)
+		}
+	}
 	return out
 }

@@ -83,36 +83,83 @@ func TestGlobalHeadersProblems(t *testing.T) {
 }
 
 // TestGlobalAuthProblem: a global-auth-url Atrium cannot use (a host name
-// without a nameserver) fails the Ingresses it covers closed, with one
-// problem on the controller's ConfigMap; enable-global-auth "false" keeps
-// an Ingress serving.
+// without a nameserver: one problem on the controller's ConfigMap) or that
+// the ConfigMap refused (the ConfigMap's own problem) closes the paths it
+// would cover, but not those under no-auth-locations (the ACME challenge
+// path), and enable-global-auth "false" keeps an Ingress serving.
 func TestGlobalAuthProblem(t *testing.T) {
 	source := ObjectRef{Kind: "ConfigMap", Namespace: "ingress", Name: "atrium"}
-	snap, o := loadCase(t, "testdata/cases/global-auth")
-	r := configmap.Parse(map[string]string{"global-auth-url": "http://auth.example.com/check"}, configmap.Defaults())
-	o.Global, o.GlobalSource, o.Resolvers = &r.Config, source, nil
-	cfg, probs, err := Build(snap, o)
+	for _, c := range []struct {
+		name, url string
+		problem   string // on the ConfigMap, from Build
+		refused   bool   // by configmap.Parse
+	}{
+		{"unresolvable", "http://auth.example.com/check", "data[global-auth-url]: host \"auth.example.com\" cannot be resolved", false},
+		{"refused", "https://$host/oauth2/auth", "", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			snap, o := loadCase(t, "testdata/cases/global-auth")
+			r := configmap.Parse(map[string]string{"global-auth-url": c.url}, configmap.Defaults())
+			if refused := len(r.Invalid) == 1 && r.Invalid[0].FailsClosed; refused != c.refused {
+				t.Fatalf("ConfigMap refused %+v, want refused %v (failing closed)", r.Invalid, c.refused)
+			}
+			o.Global, o.GlobalSource, o.Resolvers = &r.Config, source, nil
+			cfg, probs, err := Build(snap, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var found []string
+			for _, p := range probs {
+				if p.Object == source {
+					found = append(found, p.Field+": "+p.Message)
+				}
+			}
+			if (c.problem == "" && len(found) > 0) || (c.problem != "" && (len(found) != 1 || !strings.HasPrefix(found[0], c.problem))) {
+				t.Errorf("problems %q, want %q", found, c.problem)
+			}
+			status := map[string]int{}
+			for _, srv := range cfg.Servers {
+				for _, l := range srv.Locations {
+					status[srv.Host+l.Path] = l.Status
+				}
+			}
+			for path, want := range map[string]int{
+				"covered.example.com/": 503, "covered.example.com/public/docs": 503,
+				"covered.example.com/.well-known/acme-challenge/token-1": 0, "open.example.com/": 0,
+			} {
+				if got, ok := status[path]; !ok || got != want {
+					t.Errorf("%s: status %d (present %v), want %d (0: proxied)", path, got, ok, want)
+				}
+			}
+		})
+	}
+}
+
+// TestProxySetHeadersYieldToLocation: a location that sets request headers
+// of its own (auth-response-headers) repeats proxy-set-headers without
+// the names it sets, so each is sent once, and the default backend's
+// headers cannot be set.
+func TestProxySetHeadersYieldToLocation(t *testing.T) {
+	snap, o := loadCase(t, "testdata/cases/auth-external")
+	snap.ConfigMaps = append(snap.ConfigMaps, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "ingress", Name: "h"},
+		Data: map[string]string{"X-User": "global", "X-Team": "a"}})
+	r := configmap.Parse(map[string]string{"proxy-set-headers": "ingress/h"}, configmap.Defaults())
+	o.Global = &r.Config
+	cfg, _, err := Build(snap, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var found []string
-	for _, p := range probs {
-		if p.Object == source {
-			found = append(found, p.Field+": "+p.Message)
-		}
+	l := modelLocation(t, cfg, "grpc.example.com", "/") // auth-response-headers: X-User
+	if len(l.ProxySetHeaders) != 1 || l.ProxySetHeaders[0].Name != "X-Team" || !hasRequestHeader(l.RequestHeaders, "X-User") {
+		t.Errorf("location repeats %+v with its own %+v, want X-Team only", l.ProxySetHeaders, l.RequestHeaders)
 	}
-	if len(found) != 1 || !strings.HasPrefix(found[0], "data[global-auth-url]: ") || !strings.Contains(found[0], "cannot be resolved") {
-		t.Errorf("problems %q, want one on data[global-auth-url]", found)
+	conf, _, err := Render(cfg)
+	if err != nil {
+		t.Fatal(err)
 	}
-	status := map[string]int{}
-	for _, srv := range cfg.Servers {
-		for _, l := range srv.Locations {
-			if l.Path == "/" {
-				status[srv.Host] = l.Status
-			}
-		}
-	}
-	if status["covered.example.com"] != 503 || status["open.example.com"] != 0 {
-		t.Errorf("statuses %v: want covered 503 (fail closed), open proxied (0)", status)
+	nginxTest(t, conf, cfg)
+	snap.ConfigMaps[len(snap.ConfigMaps)-1].Data = map[string]string{"X-Code": "200"}
+	if cfg, probs, _ := Build(snap, o); len(cfg.ProxySetHeaders) != 0 || len(probs) == 0 {
+		t.Errorf("X-Code was taken: %+v", cfg.ProxySetHeaders)
 	}
 }

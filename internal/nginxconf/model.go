@@ -310,6 +310,10 @@ type Location struct {
 	// Headers are custom-headers: set on every response, replacing the
 	// endpoint's.
 	Headers []Header
+	// ProxySetHeaders are proxy-set-headers' headers repeated in a location
+	// with RequestHeaders of its own (which stops nginx inheriting the
+	// http-level ones), less those RequestHeaders name: they win.
+	ProxySetHeaders []Header
 	// ClearGlobalHeaders are add-headers' names this location sets itself
 	// (custom-headers, CORS): cleared first so that only its own is sent.
 	ClearGlobalHeaders []string

@@ -254,7 +254,7 @@ func (s *syncer) withConfigMap(ctx context.Context) (nginxconf.Options, []nginxc
 	var probs []nginxconf.Problem
 	for _, inv := range r.Invalid {
 		probs = append(probs, nginxconf.Problem{Object: ref, Field: "data[" + inv.Key + "]", Reason: "InvalidConfigMapValue",
-			Message: inv.Problem + "; the previous value stays"})
+			Message: inv.Problem + "; " + inv.Outcome()})
 	}
 	if len(r.Unknown) > 0 {
 		probs = append(probs, nginxconf.Problem{Object: ref, Field: "data", Reason: "UnknownConfigMapKeys",
