@@ -32,11 +32,12 @@ run: setup build
 # Unit, golden and e2e tests against the local control plane and a real nginx.
 test: setup build lint
 	$(GO) test $(TEST_FLAGS) ./...
-	# A bounded run of the injection fuzzer (its seeds already ran above).
+	# Bounded runs of the injection fuzzers (their seeds already ran above).
 	# Bounded by count, not time: a duration -fuzztime races Go's fuzz
 	# coordinator (golang/go#75804, fixed in Go 1.27) and fails with
 	# "context deadline exceeded" on a busy machine with no crasher.
 	$(GO) test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime 15000x -fuzzminimizetime 200x -timeout 10m ./internal/nginxconf/
+	$(GO) test -run '^$$' -fuzz '^FuzzHeaderValues$$' -fuzztime 3000x -fuzzminimizetime 200x -timeout 10m ./internal/nginxconf/
 
 unit:
 	$(GO) test -count=1 ./internal/...

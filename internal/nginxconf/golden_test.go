@@ -77,13 +77,13 @@ func nsName(s string) types.NamespacedName {
 	return types.NamespacedName{Namespace: ns, Name: name}
 }
 
-func loadCase(t *testing.T, dir string) (Snapshot, Options) {
+func loadCase(t testing.TB, dir string) (Snapshot, Options) {
 	snap, o, co := loadCaseOptions(t, dir)
 	snap.ExternalNames = co.ExternalNames
 	return snap, o
 }
 
-func loadCaseOptions(t *testing.T, dir string) (Snapshot, Options, caseOptions) {
+func loadCaseOptions(t testing.TB, dir string) (Snapshot, Options, caseOptions) {
 	t.Helper()
 	snap, _, err := LoadFiles(filepath.Join(dir, "input.yaml"))
 	if err != nil {
