@@ -33,10 +33,12 @@ func FuzzHeaderValues(f *testing.F) {
 	snap, o := loadCase(f, "testdata/cases/auth-external")
 	f.Fuzz(func(t *testing.T, name, value string) {
 		snap := snap
-		snap.ConfigMaps = append([]*corev1.ConfigMap{{ObjectMeta: metav1.ObjectMeta{Namespace: "app", Name: "auth-headers"},
-			Data: map[string]string{name: value}}}, snap.ConfigMaps...)
-		snap.ConfigMaps = append(snap.ConfigMaps, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "ingress", Name: "h"},
-			Data: map[string]string{name: value}})
+		// Later ConfigMaps of a name win: these replace the case's own
+		// auth-proxy-set-headers ConfigMap and add add-headers' and
+		// proxy-set-headers'.
+		snap.ConfigMaps = append(append([]*corev1.ConfigMap(nil), snap.ConfigMaps...),
+			&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "app", Name: "auth-headers"}, Data: map[string]string{name: value}},
+			&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "ingress", Name: "h"}, Data: map[string]string{name: value}})
 		r := configmap.Parse(map[string]string{"add-headers": "ingress/h", "proxy-set-headers": "ingress/h"}, configmap.Defaults())
 		o := o
 		o.Global = &r.Config
