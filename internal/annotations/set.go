@@ -15,10 +15,13 @@ type Set struct {
 	BackendProtocol        *string // "HTTP", "HTTPS", "GRPC" or "GRPCS"
 	ProxyNextUpstream      []string
 	ProxyNextUpstreamTries *int
-	ProxyBufferSize        *Size
-	ClientBodyBufferSize   *Size
-	ConnectionProxyHeader  *string // "keep-alive", "close" or "upgrade"
-	EnableAccessLog        *bool
+	// ProxyNextUpstreamTimeout is in seconds (0: no limit).
+	ProxyNextUpstreamTimeout *int
+	ProxyBufferSize          *Size
+	ProxyBuffersNumber       *int // 3-256
+	ClientBodyBufferSize     *Size
+	ConnectionProxyHeader    *string // "keep-alive", "close" or "upgrade"
+	EnableAccessLog          *bool
 
 	SSLRedirect      *bool
 	ForceSSLRedirect *bool

@@ -208,9 +208,20 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 	if s.ProxyNextUpstreamTries != nil {
 		p.NextUpstreamTries = strconv.Itoa(*s.ProxyNextUpstreamTries)
 	}
-	if s.ProxyBufferSize != nil {
-		// As ingress-nginx: the annotation's size, the ConfigMap's count.
-		p.BufferSize, p.BuffersNumber = string(*s.ProxyBufferSize), b.global().ProxyBuffersNumber
+	if s.ProxyNextUpstreamTimeout != nil {
+		p.NextUpstreamTimeout = strconv.Itoa(*s.ProxyNextUpstreamTimeout) + "s"
+	}
+	if s.ProxyBufferSize != nil || s.ProxyBuffersNumber != nil {
+		// As ingress-nginx: proxy_buffers <number> <size>, each from its
+		// annotation or else the ConfigMap; proxy_buffer_size is the same
+		// size, so nginx's busy buffers (two of them) fit from 3 buffers.
+		p.BufferSize, p.BuffersNumber = b.global().ProxyBufferSize, b.global().ProxyBuffersNumber
+		if s.ProxyBufferSize != nil {
+			p.BufferSize = string(*s.ProxyBufferSize)
+		}
+		if s.ProxyBuffersNumber != nil {
+			p.BuffersNumber = *s.ProxyBuffersNumber
+		}
 	}
 	if s.ClientBodyBufferSize != nil {
 		p.ClientBodyBuffer = string(*s.ClientBodyBufferSize)

@@ -562,9 +562,12 @@ type ProxySettings struct {
 	// NextUpstream are proxy-next-upstream's conditions ("error", "http_502"...).
 	NextUpstream      []string
 	NextUpstreamTries string // "0"-"100"
-	BufferSize        string // proxy-buffer-size: "16k"
-	// BuffersNumber is the ConfigMap's proxy-buffers-number, the count of
-	// buffers of BufferSize (set with BufferSize).
+	// NextUpstreamTimeout is proxy-next-upstream-timeout: "30s" ("0s": no limit).
+	NextUpstreamTimeout string
+	// BufferSize and BuffersNumber are proxy-buffer-size ("16k") and
+	// proxy-buffers-number (3-256), set together when either annotation
+	// is, the other one then the ConfigMap's.
+	BufferSize       string
 	BuffersNumber    int
 	ClientBodyBuffer string // client-body-buffer-size
 	// Connection is the Connection header to endpoints (connection-proxy-header).
