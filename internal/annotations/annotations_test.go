@@ -117,6 +117,7 @@ func TestParseRefusesInjection(t *testing.T) {
 
 		"proxy-buffers-number":        "4 8k",
 		"proxy-next-upstream-timeout": "5; proxy_pass http://x",
+		"proxy-max-temp-file-size":    "0 1m",
 	}
 	ann := map[string]string{}
 	for k, v := range bad {
@@ -199,11 +200,13 @@ func TestProxyTuning(t *testing.T) {
 
 		p + "proxy-next-upstream-timeout": " 30s",
 		p + "proxy-buffers-number":        "256",
+		p + "proxy-max-temp-file-size":    "2G",
 	}, DefaultPrefix)
 	s := r.Set
 	if len(r.Invalid) != 0 || !reflect.DeepEqual(s.ProxyNextUpstream, []string{"error", "timeout", "http_429"}) ||
 		*s.ProxyNextUpstreamTries != 0 || *s.ProxyBufferSize != "1m" || *s.ClientBodyBufferSize != "64m" ||
-		*s.ConnectionProxyHeader != "keep-alive" || *s.EnableAccessLog || *s.ProxyNextUpstreamTimeout != 30 || *s.ProxyBuffersNumber != 256 {
+		*s.ConnectionProxyHeader != "keep-alive" || *s.EnableAccessLog || *s.ProxyNextUpstreamTimeout != 30 || *s.ProxyBuffersNumber != 256 ||
+		*s.ProxyMaxTempFileSize != "2048m" || s.ProxyMaxTempFileSize.Bytes() != 2<<30 {
 		t.Fatalf("%+v %+v", r.Invalid, s)
 	}
 	if r := Parse(map[string]string{p + "proxy-next-upstream-timeout": "0", p + "proxy-buffers-number": "3"}, DefaultPrefix); len(r.Invalid) != 0 ||
@@ -213,7 +216,7 @@ func TestProxyTuning(t *testing.T) {
 	for k, v := range map[string]string{
 		"proxy-next-upstream": "off error", "proxy-next-upstream-tries": "101", "proxy-buffer-size": "1025k",
 		"client-body-buffer-size": "512", "connection-proxy-header": "upgrade, close",
-		"proxy-next-upstream-timeout": "86401", "proxy-buffers-number": "2",
+		"proxy-next-upstream-timeout": "86401", "proxy-buffers-number": "2", "proxy-max-temp-file-size": "1b",
 	} {
 		if r := Parse(map[string]string{p + k: v}, DefaultPrefix); len(r.Invalid) != 1 {
 			t.Errorf("%s %q accepted", k, v)

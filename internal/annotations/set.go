@@ -19,9 +19,12 @@ type Set struct {
 	ProxyNextUpstreamTimeout *int
 	ProxyBufferSize          *Size
 	ProxyBuffersNumber       *int // 3-256
-	ClientBodyBufferSize     *Size
-	ConnectionProxyHeader    *string // "keep-alive", "close" or "upgrade"
-	EnableAccessLog          *bool
+	// ProxyMaxTempFileSize may be "0" (no temporary file); the core checks
+	// it against the buffer size, which nginx requires.
+	ProxyMaxTempFileSize  *Size
+	ClientBodyBufferSize  *Size
+	ConnectionProxyHeader *string // "keep-alive", "close" or "upgrade"
+	EnableAccessLog       *bool
 
 	SSLRedirect      *bool
 	ForceSSLRedirect *bool

@@ -223,6 +223,22 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 			p.BuffersNumber = *s.ProxyBuffersNumber
 		}
 	}
+	if m := s.ProxyMaxTempFileSize; m != nil {
+		// nginx refuses a temporary file smaller than a buffer (nginx -t
+		// fails): checked here, where the buffer size is known.
+		size := annotations.Size(b.global().ProxyBufferSize)
+		if p.BufferSize != "" {
+			size = annotations.Size(p.BufferSize)
+		}
+		if n := m.Bytes(); n != 0 && n < size.Bytes() {
+			a.failClosed = true
+			b.ps.add(ref, b.annField("proxy-max-temp-file-size"), ReasonInvalidAnnotation,
+				"%q is smaller than the proxy buffers (%s): nginx takes 0 (no temporary file) or at least the buffer size; the Ingress's paths answer 503 until it is fixed",
+				string(*m), size)
+		} else {
+			p.MaxTempFileSize = string(*m)
+		}
+	}
 	if s.ClientBodyBufferSize != nil {
 		p.ClientBodyBuffer = string(*s.ClientBodyBufferSize)
 	}

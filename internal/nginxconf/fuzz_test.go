@@ -375,9 +375,12 @@ var annotationExamples = []map[string][]string{
 		"proxy-next-upstream": {"error timeout http_502", "http_503 non_idempotent invalid_header"}, "proxy-next-upstream-tries": {"5", "0"},
 		"proxy-buffer-size": {"16k", "8k"}, "client-body-buffer-size": {"1m", "64k"}, "connection-proxy-header": {"keep-alive", "close"},
 		"enable-access-log": {"false"}, "proxy-next-upstream-timeout": {"30", "7s"}, "proxy-buffers-number": {"8", "200"},
+		"proxy-max-temp-file-size": {"16k", "100m"},
 	},
 	{"proxy-next-upstream": {"off", "error"}, "backend-protocol": {"GRPC"}, "proxy-next-upstream-tries": {"2", "7"}, "proxy-next-upstream-timeout": {"5", "0"}},
-	{"proxy-buffers-number": {"3", "256"}},
+	{"proxy-buffers-number": {"3", "256"}, "proxy-max-temp-file-size": {"0", "3g"}},
+	// Smaller than the buffers: refused by the core (nginx -t would fail).
+	{"proxy-max-temp-file-size": {"1k"}, expectProblem: {string(ReasonInvalidAnnotation)}},
 	{"enable-cors": {"true"}},
 	{
 		"enable-cors": {"true"}, "cors-allow-origin": {"https://a.example.com, https://*.example.org:8443", "http://atrium-cors.example"},

@@ -567,8 +567,11 @@ type ProxySettings struct {
 	// BufferSize and BuffersNumber are proxy-buffer-size ("16k") and
 	// proxy-buffers-number (3-256), set together when either annotation
 	// is, the other one then the ConfigMap's.
-	BufferSize       string
-	BuffersNumber    int
+	BufferSize    string
+	BuffersNumber int
+	// MaxTempFileSize is proxy-max-temp-file-size: "0" or at least the
+	// buffer size (nginx's rule).
+	MaxTempFileSize  string
 	ClientBodyBuffer string // client-body-buffer-size
 	// Connection is the Connection header to endpoints (connection-proxy-header).
 	Connection string

@@ -52,3 +52,42 @@ func TestAnnotationsNextUpstreamTimeout(t *testing.T) {
 		return nil
 	})
 }
+
+// TestAnnotationsBuffersAndTempFile: with proxy-buffering on, nginx takes
+// an answer from the pod while the client reads nothing as far as its
+// buffers (proxy-buffers-number of proxy-buffer-size) and its temporary
+// file (proxy-max-temp-file-size) hold it. A 64 MiB answer (more than the
+// socket buffers on the way) is taken whole with the default temporary
+// file (1024m), not with a 1m one, and without any temporary file when 80
+// buffers of 1m hold it.
+func TestAnnotationsBuffersAndTempFile(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	deploy(t, ns, "web", 1)
+	spill, small, many := hostFor(ns, "spill"), hostFor(ns, "small"), hostFor(ns, "many")
+	buffered := map[string]string{"proxy-buffering": "on", "proxy-buffer-size": "1m"}
+	createIngress(t, annotated(ns, "spill", spill, "web", buffered))
+	buffered["proxy-max-temp-file-size"] = "1m"
+	createIngress(t, annotated(ns, "small", small, "web", buffered))
+	buffered["proxy-max-temp-file-size"], buffered["proxy-buffers-number"] = "0", "80"
+	createIngress(t, annotated(ns, "many", many, "web", buffered))
+	for _, h := range []string{spill, small, many} {
+		eventually(t, settle, h+" served", expect(request{host: h, path: "/"}, 200, "web-"))
+	}
+	for _, c := range []struct {
+		host, what string
+		want       bool
+		wait       time.Duration
+	}{
+		{spill, "4 buffers and the default temporary file (1024m)", true, 20 * time.Second},
+		{small, "4 buffers and proxy-max-temp-file-size 1m", false, 8 * time.Second},
+		{many, "proxy-buffers-number 80 and proxy-max-temp-file-size 0", true, 20 * time.Second},
+	} {
+		eventuallyOnce(t, settle, c.what, func() error {
+			if taken, err := takenWhileUnread(c.host, c.wait); err != nil || taken != c.want {
+				return fmt.Errorf("%s: a 64 MiB answer taken from the pod while unread: %v (%v), want %v", c.what, taken, err, c.want)
+			}
+			return nil
+		})
+	}
+}
