@@ -118,6 +118,7 @@ func TestParseRefusesInjection(t *testing.T) {
 		"proxy-buffers-number":        "4 8k",
 		"proxy-next-upstream-timeout": "5; proxy_pass http://x",
 		"proxy-max-temp-file-size":    "0 1m",
+		"enable-rewrite-log":          "on",
 	}
 	ann := map[string]string{}
 	for k, v := range bad {
@@ -201,12 +202,13 @@ func TestProxyTuning(t *testing.T) {
 		p + "proxy-next-upstream-timeout": " 30s",
 		p + "proxy-buffers-number":        "256",
 		p + "proxy-max-temp-file-size":    "2G",
+		p + "enable-rewrite-log":          "TRUE",
 	}, DefaultPrefix)
 	s := r.Set
 	if len(r.Invalid) != 0 || !reflect.DeepEqual(s.ProxyNextUpstream, []string{"error", "timeout", "http_429"}) ||
 		*s.ProxyNextUpstreamTries != 0 || *s.ProxyBufferSize != "1m" || *s.ClientBodyBufferSize != "64m" ||
 		*s.ConnectionProxyHeader != "keep-alive" || *s.EnableAccessLog || *s.ProxyNextUpstreamTimeout != 30 || *s.ProxyBuffersNumber != 256 ||
-		*s.ProxyMaxTempFileSize != "2048m" || s.ProxyMaxTempFileSize.Bytes() != 2<<30 {
+		*s.ProxyMaxTempFileSize != "2048m" || s.ProxyMaxTempFileSize.Bytes() != 2<<30 || !*s.EnableRewriteLog {
 		t.Fatalf("%+v %+v", r.Invalid, s)
 	}
 	if r := Parse(map[string]string{p + "proxy-next-upstream-timeout": "0", p + "proxy-buffers-number": "3"}, DefaultPrefix); len(r.Invalid) != 0 ||

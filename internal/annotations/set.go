@@ -25,6 +25,7 @@ type Set struct {
 	ClientBodyBufferSize  *Size
 	ConnectionProxyHeader *string // "keep-alive", "close" or "upgrade"
 	EnableAccessLog       *bool
+	EnableRewriteLog      *bool
 
 	SSLRedirect      *bool
 	ForceSSLRedirect *bool

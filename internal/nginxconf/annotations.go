@@ -246,6 +246,7 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 		p.Connection = *s.ConnectionProxyHeader
 	}
 	p.AccessLogOff = s.EnableAccessLog != nil && !*s.EnableAccessLog
+	p.RewriteLog = s.EnableRewriteLog != nil && *s.EnableRewriteLog
 	b.backendTLS(ing, ref, b.annPrefix(), s, &a)
 	b.customHeaders(ing, ref, b.annPrefix(), s, &a)
 	b.basicAuth(ing, ref, r, &a)

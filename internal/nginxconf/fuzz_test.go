@@ -368,6 +368,8 @@ var annotationExamples = []map[string][]string{
 	{"upstream-vhost": {"atrium-vhost.example:8080", "other.example"}, "x-forwarded-prefix": {"/atrium-prefix", "/p"}},
 	{"use-regex": {"true"}},
 	{"rewrite-target": {"/atrium-rewrite/$1", "/$2"}},
+	{"rewrite-target": {"/atrium-rewrite/$1", "/$2"}, "enable-rewrite-log": {"true"}},
+	{"enable-rewrite-log": {"true"}},
 	{"backend-protocol": {"HTTPS"}},
 	{"backend-protocol": {"GRPC"}, "proxy-connect-timeout": {"7", "70s"}, "proxy-read-timeout": {"8s", "80"}, "proxy-send-timeout": {"9", "90"}},
 	{"backend-protocol": {"grpcs"}},

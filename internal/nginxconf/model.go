@@ -577,6 +577,8 @@ type ProxySettings struct {
 	Connection string
 	// AccessLogOff is enable-access-log "false".
 	AccessLogOff bool
+	// RewriteLog is enable-rewrite-log "true" (nginx's rewrite_log).
+	RewriteLog bool
 	// TLS is proxy-ssl-* for HTTPS and GRPCS endpoints (nil: nginx's
 	// defaults, no verification and no SNI).
 	TLS *BackendTLS
