@@ -119,6 +119,10 @@ func TestParseRefusesInjection(t *testing.T) {
 		"proxy-next-upstream-timeout": "5; proxy_pass http://x",
 		"proxy-max-temp-file-size":    "0 1m",
 		"enable-rewrite-log":          "on",
+		"proxy-cookie-domain":         "a.com b.com; proxy_pass http://x",
+		"proxy-cookie-path":           "/a /b\";",
+		"proxy-redirect-from":         "http://x/ http://y/; add_header A b",
+		"proxy-redirect-to":           "https://x/$request_uri",
 	}
 	ann := map[string]string{}
 	for k, v := range bad {

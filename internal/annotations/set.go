@@ -26,6 +26,13 @@ type Set struct {
 	ConnectionProxyHeader *string // "keep-alive", "close" or "upgrade"
 	EnableAccessLog       *bool
 	EnableRewriteLog      *bool
+	// proxy-cookie-domain and proxy-cookie-path (zero TextPair: "off"),
+	// proxy-redirect-from ("off", "default" or a URL or path) and
+	// proxy-redirect-to ("off" or a URL or path), all validated literals.
+	ProxyCookieDomain *TextPair
+	ProxyCookiePath   *TextPair
+	ProxyRedirectFrom *string
+	ProxyRedirectTo   *string
 
 	SSLRedirect      *bool
 	ForceSSLRedirect *bool

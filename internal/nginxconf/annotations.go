@@ -247,6 +247,7 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 	}
 	p.AccessLogOff = s.EnableAccessLog != nil && !*s.EnableAccessLog
 	p.RewriteLog = s.EnableRewriteLog != nil && *s.EnableRewriteLog
+	b.proxyRewrites(ref, r, grpc, p)
 	b.backendTLS(ing, ref, b.annPrefix(), s, &a)
 	b.customHeaders(ing, ref, b.annPrefix(), s, &a)
 	b.basicAuth(ing, ref, r, &a)

@@ -1020,3 +1020,24 @@ func TestLimitAnnotationInjection(t *testing.T) {
 	})
 	runAnnotationCases(t, []string{"satisfy", "ssl-passthrough"}, []string{"any;\nallow all", "all\"", "true;"})
 }
+
+// The proxy tuning annotations go into proxy_* arguments: numbers, sizes,
+// DNS names, paths and URLs only, no variable, regex or second argument.
+func TestProxyTuningAnnotationInjection(t *testing.T) {
+	runAnnotationCases(t, []string{"proxy-buffers-number", "proxy-next-upstream-timeout", "proxy-max-temp-file-size", "enable-rewrite-log"}, []string{
+		"8;}\nlocation /pwn { return 200 pwned; }",
+		"8 1m",
+		"$arg_x",
+		"true;\nerror_log /tmp/pwn debug;",
+	})
+	runAnnotationCases(t, []string{"proxy-cookie-domain", "proxy-cookie-path", "proxy-redirect-from", "proxy-redirect-to"}, []string{
+		"/a /b;}\nlocation /pwn { return 200 pwned; }",
+		"a.example b.example\"; add_header X-Pwn 1; #",
+		"/a/ /b/ /c/",
+		"~^/(.*) /pwn/$1",
+		"http://a.example/ http://$host/",
+		"/a /b\nproxy_pass http://127.0.0.1:10246;",
+		"http://x/@@ATRIUM%CONFIG%HASH@@",
+		"/x{",
+	})
+}

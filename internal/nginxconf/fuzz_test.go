@@ -381,6 +381,12 @@ var annotationExamples = []map[string][]string{
 	},
 	{"proxy-next-upstream": {"off", "error"}, "backend-protocol": {"GRPC"}, "proxy-next-upstream-tries": {"2", "7"}, "proxy-next-upstream-timeout": {"5", "0"}},
 	{"proxy-buffers-number": {"3", "256"}, "proxy-max-temp-file-size": {"0", "3g"}},
+	{
+		"proxy-cookie-domain": {"atrium-cookie.example a.example", ".b.example c.example"}, "proxy-cookie-path": {"/atrium-cookie/ /", "/a /b"},
+		"proxy-redirect-from": {"http://atrium-redirect.example:8080/x", "/p/"}, "proxy-redirect-to": {"https://atrium-to.example/", "/q?x=%41"},
+	},
+	{"proxy-redirect-from": {"default"}, "default-backend": {baseService}},
+	{"proxy-cookie-path": {"/a /b"}, "backend-protocol": {"GRPC"}, expectProblem: {string(ReasonIgnoredAnnotation)}},
 	// Smaller than the buffers: refused by the core (nginx -t would fail).
 	{"proxy-max-temp-file-size": {"1k"}, expectProblem: {string(ReasonInvalidAnnotation)}},
 	{"enable-cors": {"true"}},
@@ -1049,6 +1055,8 @@ func fileDirective(name string) bool {
 	switch name {
 	case "root", "alias", "pid", "error_log", "access_log", "lock_file", "try_files":
 		return true
+	case "proxy_cookie_path": // a Set-Cookie attribute, not a file
+		return false
 	}
 	for _, suffix := range []string{"_file", "_path", "_certificate", "_certificate_key", "_dhparam", "_crl", "_log"} {
 		if strings.HasSuffix(name, suffix) {

@@ -579,6 +579,12 @@ type ProxySettings struct {
 	AccessLogOff bool
 	// RewriteLog is enable-rewrite-log "true" (nginx's rewrite_log).
 	RewriteLog bool
+	// CookieDomain, CookiePath and RedirectRewrite are proxy-cookie-domain,
+	// proxy-cookie-path and proxy-redirect-from/-to (nil: off; never set
+	// for gRPC). See proxyrewrite.go.
+	CookieDomain    *TextRewrite
+	CookiePath      *TextRewrite
+	RedirectRewrite *RedirectRewrite
 	// TLS is proxy-ssl-* for HTTPS and GRPCS endpoints (nil: nginx's
 	// defaults, no verification and no SNI).
 	TLS *BackendTLS
