@@ -123,6 +123,8 @@ func TestParseRefusesInjection(t *testing.T) {
 		"proxy-cookie-path":           "/a /b\";",
 		"proxy-redirect-from":         "http://x/ http://y/; add_header A b",
 		"proxy-redirect-to":           "https://x/$request_uri",
+		"ssl-ciphers":                 "HIGH; ssl_protocols SSLv3",
+		"ssl-prefer-server-ciphers":   "on",
 	}
 	ann := map[string]string{}
 	for k, v := range bad {

@@ -141,7 +141,11 @@ type Set struct {
 	MirrorRequestBody *bool
 
 	SSLPassthrough *bool
-	Satisfy        *string // "any" or "all"
+	// ssl-ciphers (an OpenSSL cipher list that selects a cipher) and
+	// ssl-prefer-server-ciphers, for the Ingress's hosts.
+	SSLCiphers             *string
+	SSLPreferServerCiphers *bool
+	Satisfy                *string // "any" or "all"
 	// Basic authentication: auth-type (only "basic"), auth-secret
 	// (Namespace "" when only the name is given), auth-secret-type
 	// ("auth-file" or "auth-map") and auth-realm.

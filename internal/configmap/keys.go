@@ -66,7 +66,6 @@ func init() {
 
 // TLS.
 var (
-	cipherRe     = regexp.MustCompile(`^[A-Za-z0-9!+@:_-]+$`)
 	pathPrefixRe = regexp.MustCompile(`^/[A-Za-z0-9._~/-]*$`)
 )
 
@@ -77,17 +76,9 @@ func init() {
 		}
 		return f, nil
 	}, func(c *Config) *[]string { return &c.SSLProtocols })
-	register(Key{Name: "ssl-ciphers", Doc: "OpenSSL cipher list for TLS 1.2.",
-		Parse: func(v string, c *Config) error {
-			v = strings.TrimSpace(v)
-			if !cipherRe.MatchString(v) || len(v) > 2048 {
-				return fmt.Errorf("%q is not an OpenSSL cipher list", v)
-			}
-			c.SSLCiphers = v
-			return nil
-		},
-		keep: func(dst *Config, prev Config) { dst.SSLCiphers = prev.SSLCiphers },
-	})
+	annotationKey("ssl-ciphers", "OpenSSL cipher list for TLS 1.2 (nginx `ssl_ciphers`): `:`-separated words with `!`, `-`, `+`, `@STRENGTH` and `@SECLEVEL=0-5`, read as OpenSSL reads them; a list that selects no cipher nginx's OpenSSL has is refused (nginx would fail to load); the `ssl-ciphers` annotation overrides it for an Ingress's hosts; default ingress-nginx's ECDHE AES-GCM and ChaCha20 list.",
+		func(s annotations.Set, c *Config) { c.SSLCiphers = *s.SSLCiphers },
+		func(dst *Config, prev Config) { dst.SSLCiphers = prev.SSLCiphers })
 	boolKey("hsts", "Send Strict-Transport-Security on HTTPS responses; default true.", func(c *Config) *bool { return &c.HSTS })
 	intKey("hsts-max-age", "HSTS max-age in seconds; default 31536000.", 0, 1<<31-1, func(c *Config) *int { return &c.HSTSMaxAge })
 	boolKey("hsts-include-subdomains", "Add includeSubDomains to HSTS; default true.", func(c *Config) *bool { return &c.HSTSIncludeSubdomains })

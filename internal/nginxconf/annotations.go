@@ -63,6 +63,10 @@ type ingressAnnotations struct {
 	// its Secret cannot be used (the hosts then answer 403).
 	clientAuth      *ClientAuth
 	clientAuthError bool
+	// sslCiphers and sslPrefer ("on", "off"; "": unset) are ssl-ciphers
+	// and ssl-prefer-server-ciphers for the Ingress's hosts.
+	sslCiphers string
+	sslPrefer  string
 }
 
 // ingress-nginx's CORS defaults.
@@ -296,6 +300,10 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 		}
 	}
 	a.serviceUpstream = s.ServiceUpstream != nil && *s.ServiceUpstream
+	if s.SSLCiphers != nil {
+		a.sslCiphers = *s.SSLCiphers
+	}
+	a.sslPrefer = onOff(s.SSLPreferServerCiphers)
 	return a
 }
 

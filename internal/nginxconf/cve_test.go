@@ -1040,4 +1040,12 @@ func TestProxyTuningAnnotationInjection(t *testing.T) {
 		"http://x/@@ATRIUM%CONFIG%HASH@@",
 		"/x{",
 	})
+	runAnnotationCases(t, []string{"ssl-ciphers", "ssl-prefer-server-ciphers"}, []string{
+		"HIGH;}\nserver { listen 81; return 200 pwned; }",
+		"HIGH\"; ssl_protocols SSLv3; #",
+		"$ssl_cipher",
+		"HIGH MEDIUM",
+		"true;\nssl_prefer_server_ciphers off",
+		"!ALL",
+	})
 }

@@ -387,6 +387,8 @@ var annotationExamples = []map[string][]string{
 	},
 	{"proxy-redirect-from": {"default"}, "default-backend": {baseService}},
 	{"proxy-cookie-path": {"/a /b"}, "backend-protocol": {"GRPC"}, expectProblem: {string(ReasonIgnoredAnnotation)}},
+	{"ssl-ciphers": {"HIGH:!aNULL:!MD5", "ECDHE+AESGCM:-SHA1:+AES256@STRENGTH@SECLEVEL=1"}, "ssl-prefer-server-ciphers": {"false", "true"}},
+	{"ssl-ciphers": {"DEFAULT@SECLEVEL=0", "ECDHE-RSA-AES128-GCM-SHA256"}},
 	// Smaller than the buffers: refused by the core (nginx -t would fail).
 	{"proxy-max-temp-file-size": {"1k"}, expectProblem: {string(ReasonInvalidAnnotation)}},
 	{"enable-cors": {"true"}},

@@ -188,6 +188,11 @@ type Server struct {
 	// ClientAuth is auth-tls-secret and its companions (nil: no client
 	// certificates asked for).
 	ClientAuth *ClientAuth
+	// SSLCiphers and SSLPreferServerCiphers ("on", "off") are ssl-ciphers
+	// and ssl-prefer-server-ciphers ("": the http level's); set only with
+	// a CertFile, without which nginx would not use them.
+	SSLCiphers             string
+	SSLPreferServerCiphers string
 	// ClientAuthError is set when an Ingress asked this host for client
 	// certificates with a Secret that cannot be used: the whole server
 	// answers 403, as in ingress-nginx.
