@@ -1049,3 +1049,26 @@ func TestProxyTuningAnnotationInjection(t *testing.T) {
 		"!ALL",
 	})
 }
+
+// Render swaps a placeholder for the config hash and fails when it appears
+// more than once. The placeholder once was "@@ATRIUM%CONFIG%HASH@@", which
+// URL-valued annotations take in a path or query (they allow '@' and '%'):
+// one Ingress could make every render fail and hold back every change. Such
+// values are valid and must render as written, the hash served once.
+func TestHashPlaceholderInAnnotations(t *testing.T) {
+	const old = "@@ATRIUM%CONFIG%HASH@@"
+	o := testOptions(t, goldenDir)
+	for _, c := range []struct{ key, value string }{
+		{"permanent-redirect", "https://x.example/?" + old}, {"temporal-redirect", "https://x.example/p?a=" + old},
+		{"auth-signin", "/" + old}, {"auth-request-redirect", "https://x.example/?" + old},
+	} {
+		snap, evil := injectionSnapshot(t)
+		evil.Annotations[annotationPrefix+"auth-url"] = "http://198.18.0.20/auth"
+		evil.Annotations[annotationPrefix+c.key] = c.value
+		r := renderSnapshot(t, snap, o)
+		if !bytes.Contains(r.conf, []byte(c.value)) || !bytes.Contains(r.conf, []byte(`return 200 "`+r.hash+`"`)) {
+			t.Errorf("%s %q: not rendered as written, or the hash not served:\n%s", c.key, c.value, r.conf)
+		}
+		nginxTest(t, r.conf, r.cfg)
+	}
+}

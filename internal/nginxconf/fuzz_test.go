@@ -1986,7 +1986,7 @@ func TestHashPlaceholderInPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The placeholder holds '%', which paths may not: such a path is
+	// The placeholder holds NUL bytes, which paths may not: such a path is
 	// refused outright, and the hash is still served exactly once.
 	if findLocation(conf.Directives, in.Host, in.Path+"/") != nil || bytes.Contains(r.conf, []byte(hashPlaceholder)) {
 		t.Errorf("a path spelling the hash placeholder must be refused and never rendered:\n%s", r.conf)

@@ -14,9 +14,10 @@ import (
 )
 
 // hashPlaceholder stands in for the config hash while the hash is computed.
-// It contains '%', which every validated field refuses, so input cannot
-// spell it; Render checks it appears exactly once.
-const hashPlaceholder = "@@ATRIUM%CONFIG%HASH@@"
+// It contains NUL bytes, which the quoting functions refuse in every value
+// (URLs, paths and queries may hold '%' and '@'), so input cannot spell it;
+// Render checks it appears exactly once.
+const hashPlaceholder = "@@ATRIUM\x00CONFIG\x00HASH@@"
 
 var confTemplate = template.Must(template.New("nginx.conf").
 	Option("missingkey=error").
