@@ -114,6 +114,17 @@ func TestParseRefusesInjection(t *testing.T) {
 		"mirror-request-body":       "yes",
 		"ssl-passthrough":           "on",
 		"satisfy":                   "any;",
+
+		"proxy-buffers-number":        "4 8k",
+		"proxy-next-upstream-timeout": "5; proxy_pass http://x",
+		"proxy-max-temp-file-size":    "0 1m",
+		"enable-rewrite-log":          "on",
+		"proxy-cookie-domain":         "a.com b.com; proxy_pass http://x",
+		"proxy-cookie-path":           "/a /b\";",
+		"proxy-redirect-from":         "http://x/ http://y/; add_header A b",
+		"proxy-redirect-to":           "https://x/$request_uri",
+		"ssl-ciphers":                 "HIGH; ssl_protocols SSLv3",
+		"ssl-prefer-server-ciphers":   "on",
 	}
 	ann := map[string]string{}
 	for k, v := range bad {
@@ -193,16 +204,27 @@ func TestProxyTuning(t *testing.T) {
 		p + "client-body-buffer-size":   "64M",
 		p + "connection-proxy-header":   "Keep-Alive",
 		p + "enable-access-log":         "false",
+
+		p + "proxy-next-upstream-timeout": " 30s",
+		p + "proxy-buffers-number":        "256",
+		p + "proxy-max-temp-file-size":    "2G",
+		p + "enable-rewrite-log":          "TRUE",
 	}, DefaultPrefix)
 	s := r.Set
 	if len(r.Invalid) != 0 || !reflect.DeepEqual(s.ProxyNextUpstream, []string{"error", "timeout", "http_429"}) ||
 		*s.ProxyNextUpstreamTries != 0 || *s.ProxyBufferSize != "1m" || *s.ClientBodyBufferSize != "64m" ||
-		*s.ConnectionProxyHeader != "keep-alive" || *s.EnableAccessLog {
+		*s.ConnectionProxyHeader != "keep-alive" || *s.EnableAccessLog || *s.ProxyNextUpstreamTimeout != 30 || *s.ProxyBuffersNumber != 256 ||
+		*s.ProxyMaxTempFileSize != "2048m" || s.ProxyMaxTempFileSize.Bytes() != 2<<30 || !*s.EnableRewriteLog {
 		t.Fatalf("%+v %+v", r.Invalid, s)
+	}
+	if r := Parse(map[string]string{p + "proxy-next-upstream-timeout": "0", p + "proxy-buffers-number": "3"}, DefaultPrefix); len(r.Invalid) != 0 ||
+		*r.Set.ProxyNextUpstreamTimeout != 0 || *r.Set.ProxyBuffersNumber != 3 {
+		t.Errorf("%+v %+v", r.Invalid, r.Set)
 	}
 	for k, v := range map[string]string{
 		"proxy-next-upstream": "off error", "proxy-next-upstream-tries": "101", "proxy-buffer-size": "1025k",
 		"client-body-buffer-size": "512", "connection-proxy-header": "upgrade, close",
+		"proxy-next-upstream-timeout": "86401", "proxy-buffers-number": "2", "proxy-max-temp-file-size": "1b",
 	} {
 		if r := Parse(map[string]string{p + k: v}, DefaultPrefix); len(r.Invalid) != 1 {
 			t.Errorf("%s %q accepted", k, v)

@@ -15,10 +15,24 @@ type Set struct {
 	BackendProtocol        *string // "HTTP", "HTTPS", "GRPC" or "GRPCS"
 	ProxyNextUpstream      []string
 	ProxyNextUpstreamTries *int
-	ProxyBufferSize        *Size
-	ClientBodyBufferSize   *Size
-	ConnectionProxyHeader  *string // "keep-alive", "close" or "upgrade"
-	EnableAccessLog        *bool
+	// ProxyNextUpstreamTimeout is in seconds (0: no limit).
+	ProxyNextUpstreamTimeout *int
+	ProxyBufferSize          *Size
+	ProxyBuffersNumber       *int // 3-256
+	// ProxyMaxTempFileSize may be "0" (no temporary file); the core checks
+	// it against the buffer size, which nginx requires.
+	ProxyMaxTempFileSize  *Size
+	ClientBodyBufferSize  *Size
+	ConnectionProxyHeader *string // "keep-alive", "close" or "upgrade"
+	EnableAccessLog       *bool
+	EnableRewriteLog      *bool
+	// proxy-cookie-domain and proxy-cookie-path (zero TextPair: "off"),
+	// proxy-redirect-from ("off", "default" or a URL or path) and
+	// proxy-redirect-to ("off" or a URL or path), all validated literals.
+	ProxyCookieDomain *TextPair
+	ProxyCookiePath   *TextPair
+	ProxyRedirectFrom *string
+	ProxyRedirectTo   *string
 
 	SSLRedirect      *bool
 	ForceSSLRedirect *bool
@@ -127,7 +141,11 @@ type Set struct {
 	MirrorRequestBody *bool
 
 	SSLPassthrough *bool
-	Satisfy        *string // "any" or "all"
+	// ssl-ciphers (an OpenSSL cipher list that selects a cipher) and
+	// ssl-prefer-server-ciphers, for the Ingress's hosts.
+	SSLCiphers             *string
+	SSLPreferServerCiphers *bool
+	Satisfy                *string // "any" or "all"
 	// Basic authentication: auth-type (only "basic"), auth-secret
 	// (Namespace "" when only the name is given), auth-secret-type
 	// ("auth-file" or "auth-map") and auth-realm.

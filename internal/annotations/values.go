@@ -30,11 +30,10 @@ func parseSize(v string) (Size, error) {
 	return Size(strings.ToLower(v)), nil
 }
 
-// parseBoundedSize reads a size (as parseSize) from min to max bytes.
-func parseBoundedSize(v string, min, max int64) (Size, error) {
-	s, err := parseSize(v)
-	if err != nil {
-		return "", err
+// Bytes is the size in bytes (0 for a size that is not valid).
+func (s Size) Bytes() int64 {
+	if s == "" {
+		return 0
 	}
 	n, _ := strconv.ParseInt(strings.TrimRight(string(s), "km"), 10, 64)
 	switch s[len(s)-1] {
@@ -43,7 +42,16 @@ func parseBoundedSize(v string, min, max int64) (Size, error) {
 	case 'm':
 		n <<= 20
 	}
-	if n < min || n > max {
+	return n
+}
+
+// parseBoundedSize reads a size (as parseSize) from min to max bytes.
+func parseBoundedSize(v string, min, max int64) (Size, error) {
+	s, err := parseSize(v)
+	if err != nil {
+		return "", err
+	}
+	if n := s.Bytes(); n < min || n > max {
 		return "", fmt.Errorf("%q is not from %s to %s", v, humanSize(min), humanSize(max))
 	}
 	return s, nil

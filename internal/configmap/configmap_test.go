@@ -87,6 +87,16 @@ func TestInvalidKeepsPrevious(t *testing.T) {
 	if !reflect.DeepEqual(r.Config.SSLProtocols, Defaults().SSLProtocols) {
 		t.Errorf("ssl-protocols: %v", r.Config.SSLProtocols)
 	}
+	// ssl-ciphers takes what the annotation takes: a list OpenSSL reads
+	// and that selects a cipher (else nginx would not load).
+	for _, v := range []string{"FOOBAR", "!ALL", "HIGH_X", "RC4:DES", "HIGH MEDIUM"} {
+		if r := Parse(map[string]string{"ssl-ciphers": v}, prev); len(r.Invalid) != 1 || r.Config.SSLCiphers != prev.SSLCiphers {
+			t.Errorf("ssl-ciphers %q accepted: %q", v, r.Config.SSLCiphers)
+		}
+	}
+	if r := Parse(map[string]string{"ssl-ciphers": " HIGH:!aNULL@SECLEVEL=2 "}, prev); len(r.Invalid) != 0 || r.Config.SSLCiphers != "HIGH:!aNULL@SECLEVEL=2" {
+		t.Errorf("ssl-ciphers: %+v %q", r.Invalid, r.Config.SSLCiphers)
+	}
 }
 
 func TestDocsUpToDate(t *testing.T) {

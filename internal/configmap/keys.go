@@ -22,8 +22,9 @@ func init() {
 	annotationKey("proxy-buffer-size", "Buffer for an endpoint's response headers, and size of each of the `proxy-buffers-number` response buffers (nginx `proxy_buffer_size` and `proxy_buffers`): an answer whose headers do not fit is a 502; 1k to 1m; the `proxy-buffer-size` annotation overrides it; default 4k.",
 		func(s annotations.Set, c *Config) { c.ProxyBufferSize = string(*s.ProxyBufferSize) },
 		func(dst *Config, prev Config) { dst.ProxyBufferSize = prev.ProxyBufferSize })
-	intKey("proxy-buffers-number", "Number of response buffers per request (nginx `proxy_buffers`), each of `proxy-buffer-size` (or of the `proxy-buffer-size` annotation's size); 3 to 256 (nginx keeps two buffers' worth for sending, so it refuses fewer than 3); default 4.",
-		3, 256, func(c *Config) *int { return &c.ProxyBuffersNumber })
+	annotationKey("proxy-buffers-number", "Number of response buffers per request (nginx `proxy_buffers`), each of `proxy-buffer-size` (or of the `proxy-buffer-size` annotation's size); 3 to 256 (nginx keeps two buffers' worth for sending, so it refuses fewer than 3); the `proxy-buffers-number` annotation overrides it; default 4.",
+		func(s annotations.Set, c *Config) { c.ProxyBuffersNumber = *s.ProxyBuffersNumber },
+		func(dst *Config, prev Config) { dst.ProxyBuffersNumber = prev.ProxyBuffersNumber })
 	annotationKey("client-body-buffer-size", "Request bodies up to this size are kept in memory, larger ones go to a temporary file (nginx `client_body_buffer_size`); 1k to 64m; the `client-body-buffer-size` annotation overrides it; default 8k.",
 		func(s annotations.Set, c *Config) { c.ClientBodyBufferSize = string(*s.ClientBodyBufferSize) },
 		func(dst *Config, prev Config) { dst.ClientBodyBufferSize = prev.ClientBodyBufferSize })
@@ -38,8 +39,9 @@ func init() {
 	annotationKey("proxy-next-upstream-tries", "Most tries of one request, the first one included, 0 to 100; `0`: one per endpoint (Atrium tries each endpoint at most once per request); the `proxy-next-upstream-tries` annotation overrides it; default 3.",
 		func(s annotations.Set, c *Config) { c.ProxyNextUpstreamTries = *s.ProxyNextUpstreamTries },
 		func(dst *Config, prev Config) { dst.ProxyNextUpstreamTries = prev.ProxyNextUpstreamTries })
-	intKey("proxy-next-upstream-timeout", "Seconds since a request's first try after which it is not tried on another endpoint any more (nginx `proxy_next_upstream_timeout` and `grpc_next_upstream_timeout`); 0: no limit; default 0.",
-		0, 86400, func(c *Config) *int { return &c.ProxyNextUpstreamTimeout })
+	annotationKey("proxy-next-upstream-timeout", "Seconds since a request's first try after which it is not tried on another endpoint any more (nginx `proxy_next_upstream_timeout` and `grpc_next_upstream_timeout`), 0 to 86400; 0: no limit; the `proxy-next-upstream-timeout` annotation overrides it; default 0.",
+		func(s annotations.Set, c *Config) { c.ProxyNextUpstreamTimeout = *s.ProxyNextUpstreamTimeout },
+		func(dst *Config, prev Config) { dst.ProxyNextUpstreamTimeout = prev.ProxyNextUpstreamTimeout })
 }
 
 // Client addresses behind a load balancer.
@@ -64,7 +66,6 @@ func init() {
 
 // TLS.
 var (
-	cipherRe     = regexp.MustCompile(`^[A-Za-z0-9!+@:_-]+$`)
 	pathPrefixRe = regexp.MustCompile(`^/[A-Za-z0-9._~/-]*$`)
 )
 
@@ -75,17 +76,9 @@ func init() {
 		}
 		return f, nil
 	}, func(c *Config) *[]string { return &c.SSLProtocols })
-	register(Key{Name: "ssl-ciphers", Doc: "OpenSSL cipher list for TLS 1.2.",
-		Parse: func(v string, c *Config) error {
-			v = strings.TrimSpace(v)
-			if !cipherRe.MatchString(v) || len(v) > 2048 {
-				return fmt.Errorf("%q is not an OpenSSL cipher list", v)
-			}
-			c.SSLCiphers = v
-			return nil
-		},
-		keep: func(dst *Config, prev Config) { dst.SSLCiphers = prev.SSLCiphers },
-	})
+	annotationKey("ssl-ciphers", "OpenSSL cipher list for TLS 1.2 (nginx `ssl_ciphers`): `:`-separated words with `!`, `-`, `+`, `@STRENGTH` and `@SECLEVEL=0-5`, read as OpenSSL reads them; a list that selects no cipher nginx's OpenSSL has is refused (nginx would fail to load); the `ssl-ciphers` annotation overrides it for an Ingress's hosts; default ingress-nginx's ECDHE AES-GCM and ChaCha20 list.",
+		func(s annotations.Set, c *Config) { c.SSLCiphers = *s.SSLCiphers },
+		func(dst *Config, prev Config) { dst.SSLCiphers = prev.SSLCiphers })
 	boolKey("hsts", "Send Strict-Transport-Security on HTTPS responses; default true.", func(c *Config) *bool { return &c.HSTS })
 	intKey("hsts-max-age", "HSTS max-age in seconds; default 31536000.", 0, 1<<31-1, func(c *Config) *int { return &c.HSTSMaxAge })
 	boolKey("hsts-include-subdomains", "Add includeSubDomains to HSTS; default true.", func(c *Config) *bool { return &c.HSTSIncludeSubdomains })

@@ -63,6 +63,10 @@ type ingressAnnotations struct {
 	// its Secret cannot be used (the hosts then answer 403).
 	clientAuth      *ClientAuth
 	clientAuthError bool
+	// sslCiphers and sslPrefer ("on", "off"; "": unset) are ssl-ciphers
+	// and ssl-prefer-server-ciphers for the Ingress's hosts.
+	sslCiphers string
+	sslPrefer  string
 }
 
 // ingress-nginx's CORS defaults.
@@ -208,9 +212,36 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 	if s.ProxyNextUpstreamTries != nil {
 		p.NextUpstreamTries = strconv.Itoa(*s.ProxyNextUpstreamTries)
 	}
-	if s.ProxyBufferSize != nil {
-		// As ingress-nginx: the annotation's size, the ConfigMap's count.
-		p.BufferSize, p.BuffersNumber = string(*s.ProxyBufferSize), b.global().ProxyBuffersNumber
+	if s.ProxyNextUpstreamTimeout != nil {
+		p.NextUpstreamTimeout = strconv.Itoa(*s.ProxyNextUpstreamTimeout) + "s"
+	}
+	if s.ProxyBufferSize != nil || s.ProxyBuffersNumber != nil {
+		// As ingress-nginx: proxy_buffers <number> <size>, each from its
+		// annotation or else the ConfigMap; proxy_buffer_size is the same
+		// size, so nginx's busy buffers (two of them) fit from 3 buffers.
+		p.BufferSize, p.BuffersNumber = b.global().ProxyBufferSize, b.global().ProxyBuffersNumber
+		if s.ProxyBufferSize != nil {
+			p.BufferSize = string(*s.ProxyBufferSize)
+		}
+		if s.ProxyBuffersNumber != nil {
+			p.BuffersNumber = *s.ProxyBuffersNumber
+		}
+	}
+	if m := s.ProxyMaxTempFileSize; m != nil {
+		// nginx refuses a temporary file smaller than a buffer (nginx -t
+		// fails): checked here, where the buffer size is known.
+		size := annotations.Size(b.global().ProxyBufferSize)
+		if p.BufferSize != "" {
+			size = annotations.Size(p.BufferSize)
+		}
+		if n := m.Bytes(); n != 0 && n < size.Bytes() {
+			a.failClosed = true
+			b.ps.add(ref, b.annField("proxy-max-temp-file-size"), ReasonInvalidAnnotation,
+				"%q is smaller than the proxy buffers (%s): nginx takes 0 (no temporary file) or at least the buffer size; the Ingress's paths answer 503 until it is fixed",
+				string(*m), size)
+		} else {
+			p.MaxTempFileSize = string(*m)
+		}
 	}
 	if s.ClientBodyBufferSize != nil {
 		p.ClientBodyBuffer = string(*s.ClientBodyBufferSize)
@@ -219,6 +250,8 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 		p.Connection = *s.ConnectionProxyHeader
 	}
 	p.AccessLogOff = s.EnableAccessLog != nil && !*s.EnableAccessLog
+	p.RewriteLog = s.EnableRewriteLog != nil && *s.EnableRewriteLog
+	b.proxyRewrites(ref, r, grpc, p)
 	b.backendTLS(ing, ref, b.annPrefix(), s, &a)
 	b.customHeaders(ing, ref, b.annPrefix(), s, &a)
 	b.basicAuth(ing, ref, r, &a)
@@ -267,6 +300,10 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 		}
 	}
 	a.serviceUpstream = s.ServiceUpstream != nil && *s.ServiceUpstream
+	if s.SSLCiphers != nil {
+		a.sslCiphers = *s.SSLCiphers
+	}
+	a.sslPrefer = onOff(s.SSLPreferServerCiphers)
 	return a
 }
 

@@ -181,6 +181,11 @@ type serverBuild struct {
 	// clientAuthError is set when any Ingress's auth-tls Secret is unusable.
 	clientAuth      *ClientAuth
 	clientAuthError bool
+	// sslCiphers and sslPrefer are ssl-ciphers and
+	// ssl-prefer-server-ciphers of the oldest Ingress with each for this
+	// host (sslCiphersBy, sslPreferBy); see sslciphers.go.
+	sslCiphers, sslPrefer     string
+	sslCiphersBy, sslPreferBy *ObjectRef
 }
 
 type locationKey struct {
@@ -336,6 +341,7 @@ func (b *builder) ingress(in ingressInput) {
 			sb.fallback = defEntry
 		}
 		b.hostAnnotations(sb, in, r.HTTP != nil && len(r.HTTP.Paths) > 0)
+		b.hostCiphers(sb, in)
 		if ann.passthrough {
 			b.passthroughHost(in, i)
 		}

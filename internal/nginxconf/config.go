@@ -107,6 +107,12 @@ func (b *builder) config() *Config {
 				// its own is picked: this host needs one, the default.
 				srv.CertFile = b.certFile(b.defaultCert)
 			}
+			// ssl-ciphers and ssl-prefer-server-ciphers: the same holds for
+			// a server's SSL settings.
+			srv.SSLCiphers, srv.SSLPreferServerCiphers = sb.sslCiphers, sb.sslPrefer
+			if (srv.SSLCiphers != "" || srv.SSLPreferServerCiphers != "") && srv.CertFile == "" {
+				srv.CertFile = b.certFile(b.defaultCert)
+			}
 		}
 		// Without HTTPS at all, a host that verifies client certificates
 		// still answers plain HTTP 403 (Location.RequireTLS).

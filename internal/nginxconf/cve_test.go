@@ -1020,3 +1020,55 @@ func TestLimitAnnotationInjection(t *testing.T) {
 	})
 	runAnnotationCases(t, []string{"satisfy", "ssl-passthrough"}, []string{"any;\nallow all", "all\"", "true;"})
 }
+
+// The proxy tuning annotations go into proxy_* arguments: numbers, sizes,
+// DNS names, paths and URLs only, no variable, regex or second argument.
+func TestProxyTuningAnnotationInjection(t *testing.T) {
+	runAnnotationCases(t, []string{"proxy-buffers-number", "proxy-next-upstream-timeout", "proxy-max-temp-file-size", "enable-rewrite-log"}, []string{
+		"8;}\nlocation /pwn { return 200 pwned; }",
+		"8 1m",
+		"$arg_x",
+		"true;\nerror_log /tmp/pwn debug;",
+	})
+	runAnnotationCases(t, []string{"proxy-cookie-domain", "proxy-cookie-path", "proxy-redirect-from", "proxy-redirect-to"}, []string{
+		"/a /b;}\nlocation /pwn { return 200 pwned; }",
+		"a.example b.example\"; add_header X-Pwn 1; #",
+		"/a/ /b/ /c/",
+		"~^/(.*) /pwn/$1",
+		"http://a.example/ http://$host/",
+		"/a /b\nproxy_pass http://127.0.0.1:10246;",
+		"http://x/@@ATRIUM%CONFIG%HASH@@",
+		"/x{",
+	})
+	runAnnotationCases(t, []string{"ssl-ciphers", "ssl-prefer-server-ciphers"}, []string{
+		"HIGH;}\nserver { listen 81; return 200 pwned; }",
+		"HIGH\"; ssl_protocols SSLv3; #",
+		"$ssl_cipher",
+		"HIGH MEDIUM",
+		"true;\nssl_prefer_server_ciphers off",
+		"!ALL",
+	})
+}
+
+// Render swaps a placeholder for the config hash and fails when it appears
+// more than once. The placeholder once was "@@ATRIUM%CONFIG%HASH@@", which
+// URL-valued annotations take in a path or query (they allow '@' and '%'):
+// one Ingress could make every render fail and hold back every change. Such
+// values are valid and must render as written, the hash served once.
+func TestHashPlaceholderInAnnotations(t *testing.T) {
+	const old = "@@ATRIUM%CONFIG%HASH@@"
+	o := testOptions(t, goldenDir)
+	for _, c := range []struct{ key, value string }{
+		{"permanent-redirect", "https://x.example/?" + old}, {"temporal-redirect", "https://x.example/p?a=" + old},
+		{"auth-signin", "/" + old}, {"auth-request-redirect", "https://x.example/?" + old},
+	} {
+		snap, evil := injectionSnapshot(t)
+		evil.Annotations[annotationPrefix+"auth-url"] = "http://198.18.0.20/auth"
+		evil.Annotations[annotationPrefix+c.key] = c.value
+		r := renderSnapshot(t, snap, o)
+		if !bytes.Contains(r.conf, []byte(c.value)) || !bytes.Contains(r.conf, []byte(`return 200 "`+r.hash+`"`)) {
+			t.Errorf("%s %q: not rendered as written, or the hash not served:\n%s", c.key, c.value, r.conf)
+		}
+		nginxTest(t, r.conf, r.cfg)
+	}
+}

@@ -368,15 +368,29 @@ var annotationExamples = []map[string][]string{
 	{"upstream-vhost": {"atrium-vhost.example:8080", "other.example"}, "x-forwarded-prefix": {"/atrium-prefix", "/p"}},
 	{"use-regex": {"true"}},
 	{"rewrite-target": {"/atrium-rewrite/$1", "/$2"}},
+	{"rewrite-target": {"/atrium-rewrite/$1", "/$2"}, "enable-rewrite-log": {"true"}},
+	{"enable-rewrite-log": {"true"}},
 	{"backend-protocol": {"HTTPS"}},
 	{"backend-protocol": {"GRPC"}, "proxy-connect-timeout": {"7", "70s"}, "proxy-read-timeout": {"8s", "80"}, "proxy-send-timeout": {"9", "90"}},
 	{"backend-protocol": {"grpcs"}},
 	{
 		"proxy-next-upstream": {"error timeout http_502", "http_503 non_idempotent invalid_header"}, "proxy-next-upstream-tries": {"5", "0"},
 		"proxy-buffer-size": {"16k", "8k"}, "client-body-buffer-size": {"1m", "64k"}, "connection-proxy-header": {"keep-alive", "close"},
-		"enable-access-log": {"false"},
+		"enable-access-log": {"false"}, "proxy-next-upstream-timeout": {"30", "7s"}, "proxy-buffers-number": {"8", "200"},
+		"proxy-max-temp-file-size": {"16k", "100m"},
 	},
-	{"proxy-next-upstream": {"off", "error"}, "backend-protocol": {"GRPC"}, "proxy-next-upstream-tries": {"2", "7"}},
+	{"proxy-next-upstream": {"off", "error"}, "backend-protocol": {"GRPC"}, "proxy-next-upstream-tries": {"2", "7"}, "proxy-next-upstream-timeout": {"5", "0"}},
+	{"proxy-buffers-number": {"3", "256"}, "proxy-max-temp-file-size": {"0", "3g"}},
+	{
+		"proxy-cookie-domain": {"atrium-cookie.example a.example", ".b.example c.example"}, "proxy-cookie-path": {"/atrium-cookie/ /", "/a /b"},
+		"proxy-redirect-from": {"http://atrium-redirect.example:8080/x", "/p/"}, "proxy-redirect-to": {"https://atrium-to.example/", "/q?x=%41"},
+	},
+	{"proxy-redirect-from": {"default"}, "default-backend": {baseService}},
+	{"proxy-cookie-path": {"/a /b"}, "backend-protocol": {"GRPC"}, expectProblem: {string(ReasonIgnoredAnnotation)}},
+	{"ssl-ciphers": {"HIGH:!aNULL:!MD5", "ECDHE+AESGCM:-SHA1:+AES256@STRENGTH@SECLEVEL=1"}, "ssl-prefer-server-ciphers": {"false", "true"}},
+	{"ssl-ciphers": {"DEFAULT@SECLEVEL=0", "ECDHE-RSA-AES128-GCM-SHA256"}},
+	// Smaller than the buffers: refused by the core (nginx -t would fail).
+	{"proxy-max-temp-file-size": {"1k"}, expectProblem: {string(ReasonInvalidAnnotation)}},
 	{"enable-cors": {"true"}},
 	{
 		"enable-cors": {"true"}, "cors-allow-origin": {"https://a.example.com, https://*.example.org:8443", "http://atrium-cors.example"},
@@ -1043,6 +1057,8 @@ func fileDirective(name string) bool {
 	switch name {
 	case "root", "alias", "pid", "error_log", "access_log", "lock_file", "try_files":
 		return true
+	case "proxy_cookie_path": // a Set-Cookie attribute, not a file
+		return false
 	}
 	for _, suffix := range []string{"_file", "_path", "_certificate", "_certificate_key", "_dhparam", "_crl", "_log"} {
 		if strings.HasSuffix(name, suffix) {
@@ -1970,7 +1986,7 @@ func TestHashPlaceholderInPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The placeholder holds '%', which paths may not: such a path is
+	// The placeholder holds NUL bytes, which paths may not: such a path is
 	// refused outright, and the hash is still served exactly once.
 	if findLocation(conf.Directives, in.Host, in.Path+"/") != nil || bytes.Contains(r.conf, []byte(hashPlaceholder)) {
 		t.Errorf("a path spelling the hash placeholder must be refused and never rendered:\n%s", r.conf)

@@ -188,6 +188,11 @@ type Server struct {
 	// ClientAuth is auth-tls-secret and its companions (nil: no client
 	// certificates asked for).
 	ClientAuth *ClientAuth
+	// SSLCiphers and SSLPreferServerCiphers ("on", "off") are ssl-ciphers
+	// and ssl-prefer-server-ciphers ("": the http level's); set only with
+	// a CertFile, without which nginx would not use them.
+	SSLCiphers             string
+	SSLPreferServerCiphers string
 	// ClientAuthError is set when an Ingress asked this host for client
 	// certificates with a Secret that cannot be used: the whole server
 	// answers 403, as in ingress-nginx.
@@ -566,15 +571,29 @@ type ProxySettings struct {
 	// NextUpstream are proxy-next-upstream's conditions ("error", "http_502"...).
 	NextUpstream      []string
 	NextUpstreamTries string // "0"-"100"
-	BufferSize        string // proxy-buffer-size: "16k"
-	// BuffersNumber is the ConfigMap's proxy-buffers-number, the count of
-	// buffers of BufferSize (set with BufferSize).
-	BuffersNumber    int
+	// NextUpstreamTimeout is proxy-next-upstream-timeout: "30s" ("0s": no limit).
+	NextUpstreamTimeout string
+	// BufferSize and BuffersNumber are proxy-buffer-size ("16k") and
+	// proxy-buffers-number (3-256), set together when either annotation
+	// is, the other one then the ConfigMap's.
+	BufferSize    string
+	BuffersNumber int
+	// MaxTempFileSize is proxy-max-temp-file-size: "0" or at least the
+	// buffer size (nginx's rule).
+	MaxTempFileSize  string
 	ClientBodyBuffer string // client-body-buffer-size
 	// Connection is the Connection header to endpoints (connection-proxy-header).
 	Connection string
 	// AccessLogOff is enable-access-log "false".
 	AccessLogOff bool
+	// RewriteLog is enable-rewrite-log "true" (nginx's rewrite_log).
+	RewriteLog bool
+	// CookieDomain, CookiePath and RedirectRewrite are proxy-cookie-domain,
+	// proxy-cookie-path and proxy-redirect-from/-to (nil: off; never set
+	// for gRPC). See proxyrewrite.go.
+	CookieDomain    *TextRewrite
+	CookiePath      *TextRewrite
+	RedirectRewrite *RedirectRewrite
 	// TLS is proxy-ssl-* for HTTPS and GRPCS endpoints (nil: nginx's
 	// defaults, no verification and no SNI).
 	TLS *BackendTLS

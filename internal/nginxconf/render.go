@@ -15,8 +15,9 @@ import (
 
 // hashPlaceholder stands in for the config hash while the hash is computed.
 // It contains control bytes, which every quoting function refuses (header
-// values may hold '%', '@' and the rest of printable ASCII), so no input
-// can spell it; Render checks it appears exactly once.
+// values, URLs, paths and queries may hold '%', '@' and the rest of
+// printable ASCII), so no input can spell it; Render checks it appears
+// exactly once.
 const hashPlaceholder = "\x01ATRIUM-CONFIG-HASH\x01"
 
 var confTemplate = template.Must(template.New("nginx.conf").
