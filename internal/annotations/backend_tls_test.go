@@ -32,7 +32,7 @@ func TestProxySSL(t *testing.T) {
 		"proxy-ssl-name":         {"", "a b", "x.example:443", "$host", "10.0.0.1", "x\";", "*.example.com"},
 		"proxy-ssl-server-name":  {"maybe"},
 		"proxy-ssl-protocols":    {"", "TLSv1.4", "tlsv1.2", "TLSv1.2;", "TLSv1.2,TLSv1.3"},
-		"proxy-ssl-ciphers":      {"", "HIGH MEDIUM", "HIGH;", "DEFAULT@SECLEVEL=0", "$x"},
+		"proxy-ssl-ciphers":      {"", "HIGH MEDIUM", "HIGH;", "FOOBAR", "HIGH_X", "$x"},
 		"service-upstream":       {"on", "1"},
 	} {
 		for _, v := range vs {

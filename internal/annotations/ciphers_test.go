@@ -73,3 +73,14 @@ func TestCipherListRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestProxySSLCiphersChecked: proxy-ssl-ciphers takes what ssl-ciphers
+// takes, so a list selecting no cipher (proxy_ssl_ciphers would fail
+// nginx -t) fails only its Ingress.
+func TestProxySSLCiphersChecked(t *testing.T) {
+	for value, ok := range map[string]bool{"FOOBAR": false, "HIGH_X": false, "HIGH:!aNULL": true, "DEFAULT": true} {
+		if _, err := ParseOne("proxy-ssl-ciphers", value); (err == nil) != ok {
+			t.Errorf("proxy-ssl-ciphers %q: %v, want accepted %v", value, err, ok)
+		}
+	}
+}
