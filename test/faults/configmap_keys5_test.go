@@ -19,40 +19,11 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/atrium-ingress/atrium/test/cluster"
 	"github.com/atrium-ingress/atrium/test/echoserver/echo"
 	"github.com/atrium-ingress/atrium/test/harness"
 )
-
-// podsBehind creates a namespace with a Service of n pods and an Ingress
-// for host; the pods are returned to be asked directly.
-func podsBehind(t *testing.T, name string, n int) (ns, host string, pods []*cluster.Pod) {
-	t.Helper()
-	ctx := context.Background()
-	ns = fmt.Sprintf("f%d", seq.Add(1))
-	if _, err := cluster.CreateNamespace(ctx, cs, ns); err != nil {
-		t.Fatal(err)
-	}
-	svc, err := cluster.CreateService(ctx, cs, ns, name, []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt32(8080)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < n; i++ {
-		p, err := pnet.AddPod(ctx, cluster.PodSpec{Name: fmt.Sprintf("%s-%s-%d", ns, name, i), Namespace: ns, Service: name})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pods = append(pods, p)
-	}
-	if err := cluster.SyncEndpoints(ctx, cs, svc, cluster.EndpointsFor(pods)); err != nil {
-		t.Fatal(err)
-	}
-	host = name + "." + ns + ".faults.test"
-	createIngress(t, ns, name, host, name)
-	return ns, host, pods
-}
 
 // cmController creates ConfigMap default/atrium-<name> with data and
 // starts a controller of its own that reads it, in a fresh directory.

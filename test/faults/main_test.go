@@ -104,8 +104,17 @@ func backend(t *testing.T, name string, n int) (host string) {
 // backendWithin is backend with a bound on how long serving may take.
 func backendWithin(t *testing.T, name string, n int, timeout time.Duration) (host string) {
 	t.Helper()
+	_, host, _ = podsBehind(t, name, n)
+	waitServing(t, host, timeout)
+	return host
+}
+
+// podsBehind creates a namespace with a Service of n pods and an Ingress
+// for host; the pods are returned to be asked directly.
+func podsBehind(t *testing.T, name string, n int) (ns, host string, pods []*cluster.Pod) {
+	t.Helper()
 	ctx := context.Background()
-	ns := fmt.Sprintf("f%d", seq.Add(1))
+	ns = fmt.Sprintf("f%d", seq.Add(1))
 	if _, err := cluster.CreateNamespace(ctx, cs, ns); err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +122,6 @@ func backendWithin(t *testing.T, name string, n int, timeout time.Duration) (hos
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pods []*cluster.Pod
 	for i := 0; i < n; i++ {
 		p, err := pnet.AddPod(ctx, cluster.PodSpec{Name: fmt.Sprintf("%s-%s-%d", ns, name, i), Namespace: ns, Service: name})
 		if err != nil {
@@ -126,8 +134,7 @@ func backendWithin(t *testing.T, name string, n int, timeout time.Duration) (hos
 	}
 	host = name + "." + ns + ".faults.test"
 	createIngress(t, ns, name, host, name)
-	waitServing(t, host, timeout)
-	return host
+	return ns, host, pods
 }
 
 func createIngress(t *testing.T, ns, name, host, svc string) {
