@@ -74,14 +74,13 @@ func tlsGet(addr, host string, hdr map[string]string) (*http.Response, []byte, s
 	return resp, b, name, err
 }
 
-// TestSSLPassthrough: with --enable-ssl-passthrough the TLS connections of
-// an ssl-passthrough host reach the echoserver's own TLS port (the client
-// sees the pod's certificate), other hosts keep nginx's TLS with their
-// client address and X-Forwarded-Port, plain HTTP to the passthrough host
-// is proxied over HTTPS, and an endpoint change (a reload) is followed.
-func TestSSLPassthrough(t *testing.T) {
+// secureService creates a namespace with the Service "secure" (ports http
+// and https of the echo server, 8080 and its TLS 8443) and returns it with
+// a function that starts pod i and makes it the Service's only endpoint.
+func secureService(t *testing.T) (ns string, addPod func(i int) *cluster.Pod) {
+	t.Helper()
 	ctx := context.Background()
-	ns := fmt.Sprintf("f%d", seq.Add(1))
+	ns = fmt.Sprintf("f%d", seq.Add(1))
 	if _, err := cluster.CreateNamespace(ctx, cs, ns); err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +89,7 @@ func TestSSLPassthrough(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addPod := func(i int) *cluster.Pod {
+	return ns, func(i int) *cluster.Pod {
 		p, err := pnet.AddPod(ctx, cluster.PodSpec{Name: fmt.Sprintf("%s-secure-%d", ns, i), Namespace: ns, Service: "secure", HTTPSPort: 8443})
 		if err != nil {
 			t.Fatal(err)
@@ -100,6 +99,16 @@ func TestSSLPassthrough(t *testing.T) {
 		}
 		return p
 	}
+}
+
+// TestSSLPassthrough: with --enable-ssl-passthrough the TLS connections of
+// an ssl-passthrough host reach the echoserver's own TLS port (the client
+// sees the pod's certificate), other hosts keep nginx's TLS with their
+// client address and X-Forwarded-Port, plain HTTP to the passthrough host
+// is proxied over HTTPS, and an endpoint change (a reload) is followed.
+func TestSSLPassthrough(t *testing.T) {
+	ctx := context.Background()
+	ns, addPod := secureService(t)
 	pod := addPod(0)
 	pass, plain := "pass."+ns+".faults.test", "plain."+ns+".faults.test"
 	for _, ing := range []*networkingv1.Ingress{

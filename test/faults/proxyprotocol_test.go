@@ -13,9 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 
-	"github.com/atrium-ingress/atrium/test/cluster"
 	"github.com/atrium-ingress/atrium/test/echoserver/echo"
 )
 
@@ -49,22 +47,8 @@ func behindLoadBalancer(addr, client string, tc *tls.Config) *http.Client {
 // the header is not served.
 func TestUseProxyProtocol(t *testing.T) {
 	ctx := context.Background()
-	ns := fmt.Sprintf("f%d", seq.Add(1))
-	if _, err := cluster.CreateNamespace(ctx, cs, ns); err != nil {
-		t.Fatal(err)
-	}
-	svc, err := cluster.CreateService(ctx, cs, ns, "secure", []corev1.ServicePort{
-		{Name: "http", Port: 80, TargetPort: intstr.FromInt32(8080)}, {Name: "https", Port: 443, TargetPort: intstr.FromInt32(8443)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pod, err := pnet.AddPod(ctx, cluster.PodSpec{Name: ns + "-secure-0", Namespace: ns, Service: "secure", HTTPSPort: 8443})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cluster.SyncEndpoints(ctx, cs, svc, cluster.EndpointsFor([]*cluster.Pod{pod})); err != nil {
-		t.Fatal(err)
-	}
+	ns, addPod := secureService(t)
+	pod := addPod(0)
 	pass, plain := "pass."+ns+".faults.test", "plain."+ns+".faults.test"
 	for _, ing := range []*networkingv1.Ingress{
 		annotatedIngress(ns, "pass", pass, "secure", "https", false, map[string]string{"ssl-passthrough": "true"}),
