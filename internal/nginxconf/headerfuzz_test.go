@@ -27,6 +27,7 @@ func FuzzHeaderValues(f *testing.F) {
 		{"X-A", "plain"}, {"X-A", "t=${msec}"}, {"X-A", "$remote_addrX"}, {"X-A", "$Remote_Addr"},
 		{"X-A", strings.Repeat("a", 3999)}, {"X-A", strings.Repeat("$", 300)}, {"X-A", "\x01ATRIUM-CONFIG-HASH\x01"},
 		{"X-A", `a"b\c;d{e}f`}, {"X-A", "${msec"}, {"X-A", "$$"}, {"Bad Name", "v"}, {"X-A", "@@ATRIUM%CONFIG%HASH@@"},
+		{"", "$x"}, // no header name: nothing to find (a test bug the fuzzer found)
 	} {
 		f.Add(s[0], s[1])
 	}
@@ -62,7 +63,7 @@ func FuzzHeaderValues(f *testing.F) {
 			case (d.Name == "proxy_set_header" || d.Name == "grpc_set_header") && len(d.Args) == 2:
 				header = d.Args[0]
 			}
-			if !strings.EqualFold(header, name) {
+			if header == "" || !strings.EqualFold(header, name) {
 				return
 			}
 			literal := d.Name == "more_set_headers"
