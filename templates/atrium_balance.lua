@@ -5,7 +5,8 @@
 -- set, validated by the controller and parsed here once per worker:
 --   $atrium_balance   round_robin | least_conn | ewma | chash |
 --                     sticky_balanced | sticky_persistent
---   $atrium_hash_by   chash key: "v:<variable>" and "t:<text>" words
+--   $atrium_hash_by   chash key: "v:<variable>" and "t:<text>" words,
+--                     and "n:<size>" for upstream-hash-by-subset
 --   $atrium_affinity  cookie: "name=.. path=.. [domain=..] [max-age=..]
 --                     [expires=..] [samesite=..] [conditional-samesite-none]
 --                     [secure] [partitioned] [change-on-failure]"
@@ -88,6 +89,8 @@ local function hash_spec(s)
       h[#h + 1] = { var = tonumber(rest) or rest }
     elseif kind == "t:" then
       h[#h + 1] = { text = rest }
+    elseif kind == "n:" then
+      h.subset = tonumber(rest)
     end
   end
   specs[s] = h
@@ -128,15 +131,14 @@ local function ring(c)
   return c.ring
 end
 
--- ring_find returns the peer owning key: the first point at or after the
--- key's hash, wrapping around.
-local function ring_find(c, key)
-  local r = ring(c)
+-- ring_pos returns the ring index of the point owning key: the first
+-- point at or after the key's hash, wrapping around.
+local function ring_pos(r, key)
   local h = ngx.crc32_long(key)
   local hashes = r.hashes
   local lo, hi = 1, #hashes
   if h > hashes[hi] then
-    return c.peers[r.owners[1]]
+    return 1
   end
   while lo < hi do
     local mid = math.floor((lo + hi) / 2)
@@ -146,7 +148,36 @@ local function ring_find(c, key)
       hi = mid
     end
   end
-  return c.peers[r.owners[lo]]
+  return lo
+end
+
+-- ring_find returns the peer owning key.
+local function ring_find(c, key)
+  local r = ring(c)
+  return c.peers[r.owners[ring_pos(r, key)]]
+end
+
+-- ring_subset returns key's subset (upstream-hash-by-subset): the first n
+-- distinct peers met walking the ring from the key's point. It stays while
+-- the peers do, and only changes for keys whose walk meets a peer that
+-- came or went.
+local function ring_subset(c, key, n)
+  local r = ring(c)
+  if n >= #c.peers then
+    return c.peers
+  end
+  local owners, total = r.owners, #r.owners
+  local i = ring_pos(r, key)
+  local seen, out = {}, {}
+  while #out < n do
+    local o = owners[i]
+    if not seen[o] then
+      seen[o] = true
+      out[#out + 1] = c.peers[o]
+    end
+    i = i % total + 1
+  end
+  return out
 end
 
 -- backend_key tells one upstream's cookies from another's (ingress-nginx's
@@ -357,9 +388,27 @@ function M.balance(c, algorithm)
     pick = ewma(c, tried, now)
     ngx.ctx.atrium_ewma = true
   elseif algorithm == "chash" then
-    pick = ring_find(c, hash_key(hash_spec(ngx.var.atrium_hash_by)))
-    if tried and tried[pick.key] then
-      pick = core.round_robin(c, tried, now)
+    local spec = hash_spec(ngx.var.atrium_hash_by)
+    if spec.subset then
+      -- ingress-nginx's chashsubset: a random peer of the key's subset,
+      -- one not tried yet when there is one.
+      local subset = ring_subset(c, hash_key(spec), spec.subset)
+      local left = {}
+      for _, p in ipairs(subset) do
+        if not (tried and tried[p.key]) then
+          left[#left + 1] = p
+        end
+      end
+      if #left > 0 then
+        pick = left[math.random(#left)]
+      else
+        pick = core.round_robin(c, tried, now)
+      end
+    else
+      pick = ring_find(c, hash_key(spec))
+      if tried and tried[pick.key] then
+        pick = core.round_robin(c, tried, now)
+      end
     end
   elseif algorithm == "sticky_balanced" or algorithm == "sticky_persistent" then
     pick = sticky(c, algorithm, tried, now)

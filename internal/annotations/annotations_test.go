@@ -143,12 +143,12 @@ func TestParseRefusesInjection(t *testing.T) {
 
 func TestUnsupportedAndSnippets(t *testing.T) {
 	r := Parse(map[string]string{
-		p + "configuration-snippet":   "more_set_headers x;",
-		p + "server-snippet":          "location /x {}",
-		p + "upstream-hash-by-subset": "true",
-		"custom.io/prefix":            "x",
+		p + "configuration-snippet": "more_set_headers x;",
+		p + "server-snippet":        "location /x {}",
+		p + "auth-keepalive":        "10",
+		"custom.io/prefix":          "x",
 	}, DefaultPrefix)
-	want := []string{p + "configuration-snippet", p + "server-snippet", p + "upstream-hash-by-subset"}
+	want := []string{p + "auth-keepalive", p + "configuration-snippet", p + "server-snippet"}
 	if !reflect.DeepEqual(r.Unsupported, want) {
 		t.Errorf("unsupported = %v, want %v", r.Unsupported, want)
 	}

@@ -96,6 +96,10 @@ type Set struct {
 	// "ewma") and upstream-hash-by (the key's parts, validated).
 	LoadBalance    *string
 	UpstreamHashBy []HashPart
+	// UpstreamHashBySubset and UpstreamHashBySubsetSize are
+	// upstream-hash-by-subset and upstream-hash-by-subset-size.
+	UpstreamHashBySubset     *bool
+	UpstreamHashBySubsetSize *int
 
 	// affinity ("cookie"), affinity-mode ("balanced" or "persistent"),
 	// affinity-canary-behavior ("sticky" or "legacy") and the

@@ -10,7 +10,7 @@ func init() {
 			"(`$request_uri`, `${http_x_user}-v1`); the variables may be `$remote_addr`, `$binary_remote_addr`, `$request_uri`, `$uri`, " +
 			"`$args`, `$host`, `$scheme`, `$request_method`, `$server_name`, `$http_*`, `$cookie_*`, `$arg_*`, `$1`-`$9` and a few more, " +
 			"the text letters, digits and `. _ ~ : / @ ! , + = -`. Takes precedence over `load-balance`. " +
-			"`upstream-hash-by-subset` is not supported.",
+			"`upstream-hash-by-subset` maps a key to a few endpoints instead of one.",
 		Parse: func(value string, s *Set) error {
 			k, err := parseHashKey(value)
 			if err != nil {

@@ -267,6 +267,10 @@ func (b *builder) readAnnotations(ing *networkingv1.Ingress, ref ObjectRef) ingr
 	a.customErrors = s.CustomHTTPErrors
 	a.passErrors = s.DisableProxyInterceptErrors != nil && *s.DisableProxyInterceptErrors
 	a.bal = readBalance(s, b.globalLoadBalance())
+	if len(s.UpstreamHashBy) == 0 {
+		b.ignoredWithout(ref, r, "upstream-hash-by", map[string]bool{"upstream-hash-by-subset": s.UpstreamHashBySubset != nil,
+			"upstream-hash-by-subset-size": s.UpstreamHashBySubsetSize != nil})
+	}
 	if a.canary != nil {
 		a.bal.affinity = nil // a canary takes the main Ingress's affinity (canary.go)
 	}

@@ -59,7 +59,9 @@ type balanceAnn struct {
 	// global is the ConfigMap's load-balance; lb the annotation's ("" unset).
 	global, lb string
 	hashBy     []annotations.HashPart
-	affinity   *affinityAnn
+	// subset is upstream-hash-by-subset's size; 0 without it.
+	subset   int
+	affinity *affinityAnn
 }
 
 // affinityAnn are the affinity cookie's settings.
@@ -72,11 +74,21 @@ type affinityAnn struct {
 	partitioned bool
 }
 
+// defaultHashSubsetSize is ingress-nginx's upstream-hash-by-subset-size
+// default.
+const defaultHashSubsetSize = 3
+
 // defaultCookieName is ingress-nginx's session-cookie-name default.
 const defaultCookieName = "INGRESSCOOKIE"
 
 func readBalance(s annotations.Set, global string) balanceAnn {
 	a := balanceAnn{global: global, hashBy: s.UpstreamHashBy}
+	if len(a.hashBy) > 0 && s.UpstreamHashBySubset != nil && *s.UpstreamHashBySubset {
+		a.subset = defaultHashSubsetSize
+		if s.UpstreamHashBySubsetSize != nil {
+			a.subset = *s.UpstreamHashBySubsetSize
+		}
+	}
 	if a.global == "" {
 		a.global = algoRoundRobin
 	}
@@ -137,14 +149,18 @@ func (a balanceAnn) balance(userPath string, always bool) *Balance {
 	case b.Sticky():
 		b.Affinity = a.affinity.spec(userPath)
 	case algo == algoCHash:
-		b.HashBy = hashSpec(a.hashBy)
+		b.HashBy = hashSpec(a.hashBy, a.subset)
 	}
 	return b
 }
 
-// hashSpec formats a validated hash key for atrium.lua.
-func hashSpec(parts []annotations.HashPart) string {
-	out := make([]string, 0, len(parts))
+// hashSpec formats a validated hash key for atrium.lua; a subset size
+// above 0 adds "n:<size>" (upstream-hash-by-subset).
+func hashSpec(parts []annotations.HashPart, subset int) string {
+	out := make([]string, 0, len(parts)+1)
+	if subset > 0 {
+		out = append(out, "n:"+strconv.Itoa(subset))
+	}
 	for _, p := range parts {
 		if p.Var != "" {
 			out = append(out, "v:"+p.Var)

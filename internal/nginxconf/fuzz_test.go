@@ -421,6 +421,7 @@ var annotationExamples = []map[string][]string{
 	{"load-balance": {"ewma", "least_connections"}, "backend-protocol": {"GRPC"}},
 	{"upstream-hash-by": {"$request_uri", "${http_x_user}-v1"}},
 	{"upstream-hash-by": {"$cookie_user", "$remote_addr$arg_x"}, "load-balance": {"ewma"}, "backend-protocol": {"GRPC"}},
+	{"upstream-hash-by": {"$request_uri", "$arg_k"}, "upstream-hash-by-subset": {"true", "false"}, "upstream-hash-by-subset-size": {"3", "1"}},
 	{
 		"affinity": {"cookie"}, "affinity-mode": {"balanced", "persistent"}, "session-cookie-name": {"route", "A_B"},
 		"session-cookie-path": {"/x", "/y/z"}, "session-cookie-domain": {".example.com", "b.example"},

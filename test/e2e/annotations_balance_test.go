@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -92,6 +93,92 @@ func TestAnnotationsUpstreamHashBy(t *testing.T) {
 		}
 		if moved == len(before) {
 			return fmt.Errorf("every key moved: not consistent hashing")
+		}
+		return nil
+	})
+}
+
+// TestAnnotationsUpstreamHashBySubset: with 6 pods and subsets of 3, the
+// requests with one key spread over exactly 3 pods, the same 3 each time,
+// and another key's subset is as stable.
+func TestAnnotationsUpstreamHashBySubset(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	deploy(t, ns, "web", 6)
+	host := hostFor(ns, "subset")
+	createIngress(t, annotated(ns, "subset", host, "web", map[string]string{
+		"upstream-hash-by": "$http_x_user", "upstream-hash-by-subset": "true", "upstream-hash-by-subset-size": "3"}))
+	eventually(t, settle, "served", expect(request{host: host, path: "/"}, 200, "web-"))
+	// podsOf asks 60 times: missing one pod of a 3-pod subset has a
+	// chance of 3*(2/3)^60, about 1e-10.
+	podsOf := func(u string) (map[string]bool, error) {
+		pods := map[string]bool{}
+		for i := 0; i < 60; i++ {
+			r, err := do(request{host: host, path: "/", header: http.Header{"X-User": {u}}})
+			if err != nil || r.status != 200 {
+				return nil, fmt.Errorf("user %s: %v %v", u, r, err)
+			}
+			pods[r.pod()] = true
+		}
+		return pods, nil
+	}
+	eventually(t, settle, "each key spread over its own 3 pods, stable", func() error {
+		for _, u := range []string{"alice", "bob"} {
+			first, err := podsOf(u)
+			if err != nil {
+				return err
+			}
+			if len(first) != 3 {
+				return fmt.Errorf("user %s reached %d pods %v, want 3", u, len(first), keys(first))
+			}
+			again, err := podsOf(u)
+			if err != nil {
+				return err
+			}
+			if !reflect.DeepEqual(first, again) {
+				return fmt.Errorf("user %s reached %v, then %v", u, keys(first), keys(again))
+			}
+		}
+		return nil
+	})
+	// A 7th pod: a key's subset keeps its pods or trades one for the new
+	// pod. Of 16 keys, none taking the new pod has a chance of (4/7)^16,
+	// about 1e-4; all taking it, (3/7)^16.
+	before := map[string]map[string]bool{}
+	for i := 0; i < 16; i++ {
+		u := fmt.Sprintf("u%d", i)
+		p, err := podsOf(u)
+		if err != nil || len(p) != 3 {
+			t.Fatalf("user %s: %v %v", u, keys(p), err)
+		}
+		before[u] = p
+	}
+	pods := scale(t, ns, "web", 7)
+	added := pods[len(pods)-1]
+	eventually(t, settle, "only keys whose subset takes the new pod move, by that pod", func() error {
+		moved := 0
+		for u, old := range before {
+			now, err := podsOf(u)
+			if err != nil {
+				return err
+			}
+			if len(now) != 3 {
+				return fmt.Errorf("user %s reached %d pods %v, want 3", u, len(now), keys(now))
+			}
+			for p := range now {
+				if !old[p] && p != added {
+					return fmt.Errorf("user %s moved from %v to %v, not only to the new pod %s", u, keys(old), keys(now), added)
+				}
+			}
+			if now[added] {
+				moved++
+			}
+		}
+		if moved == 0 {
+			return fmt.Errorf("no key's subset took the new pod %s yet", added)
+		}
+		if moved == len(before) {
+			return fmt.Errorf("every key's subset changed: not consistent")
 		}
 		return nil
 	})
