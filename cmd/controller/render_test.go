@@ -24,7 +24,7 @@ func TestRenderCommand(t *testing.T) {
 			t.Errorf("nginx.conf lacks %s", want)
 		}
 	}
-	for _, want := range []string{"3 of 3 Ingresses served", "InvalidAnnotation", "unsupported [nginx.ingress.kubernetes.io/configuration-snippet nginx.ingress.kubernetes.io/upstream-hash-by-subset]"} {
+	for _, want := range []string{"3 of 3 Ingresses served", "InvalidAnnotation", "unsupported [nginx.ingress.kubernetes.io/auth-keepalive nginx.ingress.kubernetes.io/configuration-snippet]"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)
 		}
