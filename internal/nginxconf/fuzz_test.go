@@ -1410,6 +1410,12 @@ func (fz *fuzzEnv) check(t *testing.T, in fuzzInput, runNginx bool) {
 		// service-upstream makes the ClusterIP upstream of the same port.
 		vals["UPSTREAM"] = []string{in.Namespace + "_" + in.Service + "_80", in.Namespace + "_" + in.Service + "_80_clusterip"}
 	}
+	// default-backend names a Service of the Ingress's namespace: its
+	// upstream is resolved (and in the endpoint table) even when no rule of
+	// the Ingress is served, as when the fuzzer refused the host.
+	if strings.HasSuffix(in.annKey(), "/default-backend") && !annotationRefused(r.probs, in.annKey()) {
+		vals["UPSTREAM"] = append(vals["UPSTREAM"], in.Namespace+"_"+strings.TrimSpace(in.AnnValue)+"_80")
+	}
 	if _, ok := acc[fzFieldName]; ok {
 		vals["SOURCE"] = []string{in.Namespace + "/" + in.Ingress}
 		// Limit zones and mirror locations are named after the Ingress.
@@ -1772,6 +1778,11 @@ var fuzzSeeds = []fuzzSeed{
 		in.AnnKey, in.AnnValue = annotationPrefix+"server-alias", "a.example.org\";\nlocation /pwn {return 200 pwned;}#"
 	})},
 	{"annotation-default-backend", seedWith(func(in *fuzzInput) { in.AnnKey, in.AnnValue = annotationPrefix+"default-backend", in.Service })},
+	// A refused host: default-backend's Service is still resolved (an
+	// upstream no location names, in the endpoint table).
+	{"annotation-default-backend-host-refused", seedWith(func(in *fuzzInput) {
+		in.Host, in.Path, in.PathType, in.AnnKey, in.AnnValue = "bad host.example.com", "/api", 1, annotationPrefix+"default-backend", "web"
+	})},
 	{"annotation-default-backend-injection", seedWith(func(in *fuzzInput) {
 		in.AnnKey, in.AnnValue = annotationPrefix+"default-backend", "svc\";set $atrium_upstream \"x"
 	})},
